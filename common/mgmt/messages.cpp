@@ -1,0 +1,363 @@
+#include "mgmt/messages.hpp"
+
+#include "stats/latency_histogram.hpp"
+#include "wire/bytes.hpp"
+
+namespace wg::mgmt {
+namespace {
+
+using wire::Reader;
+using wire::Writer;
+
+// Stats travel as tagged sections (u16 tag, u32 length, body) so fields can be
+// added without a protocol version bump: readers skip tags they do not know.
+enum class Section : uint16_t {
+    Header = 1,
+    Ports = 2,
+    Classes = 3,
+    Rules = 4,
+    Drops = 5,
+    Gauges = 6,
+    Counters = 7,
+    Workers = 8,
+    Histograms = 9,
+};
+
+void section(Writer& out, Section tag, const Writer& body) {
+    out.put<uint16_t>(static_cast<uint16_t>(tag));
+    out.put_blob(body.data());
+}
+
+void put_named(Writer& w, const std::vector<stats::NamedCount>& v) {
+    w.put<uint32_t>(static_cast<uint32_t>(v.size()));
+    for (const auto& n : v) {
+        w.put_str(n.name);
+        w.put<uint64_t>(n.value);
+    }
+}
+
+std::vector<stats::NamedCount> get_named(Reader& r) {
+    std::vector<stats::NamedCount> v(r.get_count(12, "named counters"));
+    for (auto& n : v) {
+        n.name = r.get_str("counter name", 4096);
+        n.value = r.get<uint64_t>("counter value");
+    }
+    return v;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode(const Status& s) {
+    Writer w;
+    w.put_str(s.version);
+    w.put<uint32_t>(s.pid);
+    w.put<uint64_t>(s.uptime_ns);
+    w.put<uint32_t>(s.workers);
+    w.put<uint32_t>(static_cast<uint32_t>(s.ports.size()));
+    for (const auto& p : s.ports) {
+        w.put_str(p.role);
+        w.put_str(p.name);
+        w.put<uint16_t>(p.port_id);
+    }
+    w.put<uint64_t>(s.policy_generation);
+    w.put_str(s.policy_hash);
+    w.put_str(s.policy_commit);
+    w.put_str(s.mode);
+    return w.take();
+}
+
+Status decode_status(std::span<const uint8_t> b) {
+    Reader r(b);
+    Status s;
+    s.version = r.get_str("version", 256);
+    s.pid = r.get<uint32_t>("pid");
+    s.uptime_ns = r.get<uint64_t>("uptime");
+    s.workers = r.get<uint32_t>("workers");
+    s.ports.resize(r.get_count(10, "ports"));
+    for (auto& p : s.ports) {
+        p.role = r.get_str("port role", 64);
+        p.name = r.get_str("port name", 1024);
+        p.port_id = r.get<uint16_t>("port id");
+    }
+    s.policy_generation = r.get<uint64_t>("policy generation");
+    s.policy_hash = r.get_str("policy hash", 256);
+    s.policy_commit = r.get_str("policy commit", 256);
+    s.mode = r.get_str("mode", 256);
+    r.expect_done("status");
+    return s;
+}
+
+std::vector<uint8_t> encode(const stats::Snapshot& s) {
+    Writer out;
+    {
+        Writer w;
+        w.put<uint64_t>(s.tsc_hz);
+        w.put<uint64_t>(s.uptime_ns);
+        section(out, Section::Header, w);
+    }
+    {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.ports.size()));
+        for (const auto& p : s.ports) {
+            w.put_str(p.role);
+            w.put_str(p.name);
+            for (uint64_t v : {p.rx_packets, p.rx_bytes, p.tx_packets, p.tx_bytes, p.tx_dropped,
+                               p.rx_missed, p.rx_errors})
+                w.put<uint64_t>(v);
+        }
+        section(out, Section::Ports, w);
+    }
+    {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.classes.size()));
+        for (const auto& c : s.classes) {
+            w.put_str(c.cls);
+            for (auto v : c.packets) w.put<uint64_t>(v);
+            for (auto v : c.bytes) w.put<uint64_t>(v);
+        }
+        section(out, Section::Classes, w);
+    }
+    {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.rules.size()));
+        for (const auto& c : s.rules) {
+            w.put_str(c.rule);
+            w.put<uint64_t>(c.packets);
+            w.put<uint64_t>(c.bytes);
+        }
+        section(out, Section::Rules, w);
+    }
+    for (auto [tag, vec] : {std::pair{Section::Drops, &s.drops}, std::pair{Section::Gauges, &s.gauges},
+                            std::pair{Section::Counters, &s.counters}}) {
+        Writer w;
+        put_named(w, *vec);
+        section(out, tag, w);
+    }
+    {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.workers.size()));
+        for (const auto& k : s.workers) {
+            w.put<uint32_t>(k.lcore);
+            w.put<uint64_t>(k.heartbeat);
+            w.put<uint64_t>(k.busy_cycles);
+            w.put<uint64_t>(k.total_cycles);
+        }
+        section(out, Section::Workers, w);
+    }
+    {
+        // Histograms are sparse on the wire: (index, count) pairs.
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.histograms.size()));
+        for (const auto& h : s.histograms) {
+            w.put_str(h.path);
+            w.put_str(h.cls);
+            w.put<uint64_t>(h.sum_ns);
+            uint32_t nz = 0;
+            for (auto c : h.counts) nz += c != 0;
+            w.put<uint32_t>(nz);
+            for (uint32_t i = 0; i < h.counts.size(); ++i)
+                if (h.counts[i]) {
+                    w.put<uint16_t>(static_cast<uint16_t>(i));
+                    w.put<uint64_t>(h.counts[i]);
+                }
+        }
+        section(out, Section::Histograms, w);
+    }
+    return out.take();
+}
+
+stats::Snapshot decode_stats(std::span<const uint8_t> b) {
+    Reader outer(b);
+    stats::Snapshot s;
+    while (!outer.done()) {
+        auto tag = static_cast<Section>(outer.get<uint16_t>("section tag"));
+        auto body = outer.get_blob("section", kMaxPayload);
+        Reader r(body);
+        switch (tag) {
+            case Section::Header:
+                s.tsc_hz = r.get<uint64_t>("tsc hz");
+                s.uptime_ns = r.get<uint64_t>("uptime");
+                break;
+            case Section::Ports:
+                s.ports.resize(r.get_count(64, "ports"));
+                for (auto& p : s.ports) {
+                    p.role = r.get_str("port role", 64);
+                    p.name = r.get_str("port name", 1024);
+                    for (uint64_t* v : {&p.rx_packets, &p.rx_bytes, &p.tx_packets, &p.tx_bytes,
+                                        &p.tx_dropped, &p.rx_missed, &p.rx_errors})
+                        *v = r.get<uint64_t>("port counter");
+                }
+                break;
+            case Section::Classes:
+                s.classes.resize(r.get_count(68, "classes"));
+                for (auto& c : s.classes) {
+                    c.cls = r.get_str("class name", 4096);
+                    for (auto& v : c.packets) v = r.get<uint64_t>("class counter");
+                    for (auto& v : c.bytes) v = r.get<uint64_t>("class counter");
+                }
+                break;
+            case Section::Rules:
+                s.rules.resize(r.get_count(20, "rules"));
+                for (auto& c : s.rules) {
+                    c.rule = r.get_str("rule name", 4096);
+                    c.packets = r.get<uint64_t>("rule packets");
+                    c.bytes = r.get<uint64_t>("rule bytes");
+                }
+                break;
+            case Section::Drops: s.drops = get_named(r); break;
+            case Section::Gauges: s.gauges = get_named(r); break;
+            case Section::Counters: s.counters = get_named(r); break;
+            case Section::Workers:
+                s.workers.resize(r.get_count(28, "workers"));
+                for (auto& k : s.workers) {
+                    k.lcore = r.get<uint32_t>("lcore");
+                    k.heartbeat = r.get<uint64_t>("heartbeat");
+                    k.busy_cycles = r.get<uint64_t>("busy cycles");
+                    k.total_cycles = r.get<uint64_t>("total cycles");
+                }
+                break;
+            case Section::Histograms:
+                s.histograms.resize(r.get_count(20, "histograms"));
+                for (auto& h : s.histograms) {
+                    h.path = r.get_str("histogram path", 256);
+                    h.cls = r.get_str("histogram class", 4096);
+                    h.sum_ns = r.get<uint64_t>("histogram sum");
+                    h.counts.assign(stats::kHistBuckets, 0);
+                    auto nz = r.get_count(10, "histogram buckets");
+                    for (uint32_t i = 0; i < nz; ++i) {
+                        auto idx = r.get<uint16_t>("bucket index");
+                        if (idx >= stats::kHistBuckets)
+                            throw wire::DecodeError("histogram bucket index out of range");
+                        h.counts[idx] = r.get<uint64_t>("bucket count");
+                    }
+                }
+                break;
+            default: continue;  // newer dataplane: skip what we do not know
+        }
+        r.expect_done("stats section");
+    }
+    return s;
+}
+
+std::vector<uint8_t> encode(const LoadPolicyRequest& m) {
+    Writer w;
+    w.put_blob(m.image);
+    return w.take();
+}
+
+LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t> b) {
+    Reader r(b);
+    LoadPolicyRequest m;
+    m.image = r.get_blob("policy image", kMaxPayload);
+    r.expect_done("load-policy request");
+    return m;
+}
+
+std::vector<uint8_t> encode(const LoadPolicyResponse& m) {
+    Writer w;
+    w.put_bool(m.ok);
+    w.put<uint64_t>(m.generation);
+    w.put_str(m.error);
+    return w.take();
+}
+
+LoadPolicyResponse decode_load_policy_response(std::span<const uint8_t> b) {
+    Reader r(b);
+    LoadPolicyResponse m;
+    m.ok = r.get_bool("ok");
+    m.generation = r.get<uint64_t>("generation");
+    m.error = r.get_str("error", 1u << 16);
+    r.expect_done("load-policy response");
+    return m;
+}
+
+std::vector<uint8_t> encode(const ErrorResponse& m) {
+    Writer w;
+    w.put<uint16_t>(m.code);
+    w.put_str(m.message);
+    return w.take();
+}
+
+ErrorResponse decode_error(std::span<const uint8_t> b) {
+    Reader r(b);
+    ErrorResponse m;
+    m.code = r.get<uint16_t>("error code");
+    m.message = r.get_str("error message", 1u << 16);
+    r.expect_done("error response");
+    return m;
+}
+
+std::vector<uint8_t> encode(const AuditBatch& m) {
+    Writer w;
+    w.put<uint64_t>(m.lost);
+    w.put<uint32_t>(static_cast<uint32_t>(m.events.size()));
+    for (const auto& e : m.events) {
+        w.put<uint64_t>(e.ts_ns);
+        w.put<uint64_t>(e.generation);
+        w.put<uint8_t>(e.family);
+        w.put<uint8_t>(e.proto);
+        w.put<uint16_t>(e.vlan);
+        w.put_bytes(e.src);
+        w.put_bytes(e.dst);
+        w.put<uint16_t>(e.sport);
+        w.put<uint16_t>(e.dport);
+        w.put<uint16_t>(e.src_class);
+        w.put<uint16_t>(e.dst_class);
+        w.put<uint16_t>(e.src_zone);
+        w.put<uint16_t>(e.dst_zone);
+        w.put<uint32_t>(e.rule);
+        w.put<uint8_t>(e.verdict);
+        w.put<uint8_t>(e.reason);
+        w.put<uint32_t>(e.suppressed);
+    }
+    return w.take();
+}
+
+AuditBatch decode_audit_batch(std::span<const uint8_t> b) {
+    Reader r(b);
+    AuditBatch m;
+    m.lost = r.get<uint64_t>("lost");
+    m.events.resize(r.get_count(74, "audit events"));
+    for (auto& e : m.events) {
+        e.ts_ns = r.get<uint64_t>("ts");
+        e.generation = r.get<uint64_t>("generation");
+        e.family = r.get<uint8_t>("family");
+        if (e.family != 4 && e.family != 6) throw wire::DecodeError("bad address family");
+        e.proto = r.get<uint8_t>("proto");
+        e.vlan = r.get<uint16_t>("vlan");
+        auto s = r.get_bytes(16, "src");
+        std::copy(s.begin(), s.end(), e.src.begin());
+        auto d = r.get_bytes(16, "dst");
+        std::copy(d.begin(), d.end(), e.dst.begin());
+        e.sport = r.get<uint16_t>("sport");
+        e.dport = r.get<uint16_t>("dport");
+        e.src_class = r.get<uint16_t>("src class");
+        e.dst_class = r.get<uint16_t>("dst class");
+        e.src_zone = r.get<uint16_t>("src zone");
+        e.dst_zone = r.get<uint16_t>("dst zone");
+        e.rule = r.get<uint32_t>("rule");
+        e.verdict = r.get<uint8_t>("verdict");
+        e.reason = r.get<uint8_t>("reason");
+        e.suppressed = r.get<uint32_t>("suppressed");
+    }
+    r.expect_done("audit batch");
+    return m;
+}
+
+std::vector<uint8_t> encode(const TestHook& m) {
+    Writer w;
+    w.put_str(m.name);
+    w.put<uint64_t>(m.arg);
+    return w.take();
+}
+
+TestHook decode_test_hook(std::span<const uint8_t> b) {
+    Reader r(b);
+    TestHook m;
+    m.name = r.get_str("hook name", 256);
+    m.arg = r.get<uint64_t>("hook arg");
+    r.expect_done("test hook");
+    return m;
+}
+
+}  // namespace wg::mgmt

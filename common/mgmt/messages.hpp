@@ -1,0 +1,94 @@
+// Typed payloads of the management protocol and their codecs. Every decode
+// validates lengths and rejects trailing bytes; unknown stats sections are
+// skipped so an older control plane can read a newer dataplane's stats.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mgmt/frame.hpp"
+#include "stats/snapshot.hpp"
+
+namespace wg::mgmt {
+
+struct PortInfo {
+    std::string role;
+    std::string name;
+    uint16_t port_id = 0;
+};
+
+struct Status {
+    std::string version;
+    uint32_t pid = 0;
+    uint64_t uptime_ns = 0;
+    uint32_t workers = 0;
+    std::vector<PortInfo> ports;
+    uint64_t policy_generation = 0;  // 0 = no policy installed
+    std::string policy_hash;         // hex content hash of the running image
+    std::string policy_commit;       // git commit of the policy dir, "" if none
+    std::string mode;                // "normal" | "no-policy" | "fail-open" | ...
+};
+
+struct LoadPolicyRequest {
+    std::vector<uint8_t> image;
+};
+
+struct LoadPolicyResponse {
+    bool ok = false;
+    uint64_t generation = 0;  // generation now running (new one on success)
+    std::string error;        // why it was rejected
+};
+
+struct ErrorResponse {
+    uint16_t code = 0;
+    std::string message;
+};
+
+// A denied or would-deny verdict reported by a worker. Class, zone and rule
+// are ids into the policy of `generation`; the control plane names them.
+struct AuditEvent {
+    uint64_t ts_ns = 0;  // CLOCK_REALTIME ns
+    uint64_t generation = 0;
+    uint8_t family = 4;  // 4 | 6
+    uint8_t proto = 0;
+    uint16_t vlan = 0;   // 0 = untagged
+    std::array<uint8_t, 16> src{}, dst{};
+    uint16_t sport = 0, dport = 0;
+    uint16_t src_class = 0, dst_class = 0;
+    uint16_t src_zone = 0, dst_zone = 0;
+    uint32_t rule = 0;     // rule id; kNoRule = class default
+    uint8_t verdict = 0;   // stats::Verdict
+    uint8_t reason = 0;    // dataplane reason code (see dataplane docs)
+    uint32_t suppressed = 0;  // events from this source dropped by rate limit before this one
+};
+
+struct AuditBatch {
+    std::vector<AuditEvent> events;
+    uint64_t lost = 0;  // events dropped because the ring was full
+};
+
+struct TestHook {
+    std::string name;   // e.g. "stall-worker"
+    uint64_t arg = 0;   // e.g. stall duration in ms
+};
+
+std::vector<uint8_t> encode(const Status&);
+std::vector<uint8_t> encode(const stats::Snapshot&);
+std::vector<uint8_t> encode(const LoadPolicyRequest&);
+std::vector<uint8_t> encode(const LoadPolicyResponse&);
+std::vector<uint8_t> encode(const ErrorResponse&);
+std::vector<uint8_t> encode(const AuditBatch&);
+std::vector<uint8_t> encode(const TestHook&);
+
+// Decoders throw wire::DecodeError on malformed payloads.
+Status decode_status(std::span<const uint8_t>);
+stats::Snapshot decode_stats(std::span<const uint8_t>);
+LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t>);
+LoadPolicyResponse decode_load_policy_response(std::span<const uint8_t>);
+ErrorResponse decode_error(std::span<const uint8_t>);
+AuditBatch decode_audit_batch(std::span<const uint8_t>);
+TestHook decode_test_hook(std::span<const uint8_t>);
+
+}  // namespace wg::mgmt

@@ -1,0 +1,183 @@
+// The compiled policy: what the YAML policy directory becomes after
+// validation, and what the dataplane enforces. Plain data, no DPDK types, no
+// pointers: it is serialised into the versioned image (policy/image.hpp) and
+// rebuilt into lookup structures by the dataplane off the worker lcores.
+//
+// Semantics (docs/policy-reference.md is the user-facing statement):
+//  * Identity. A host is resolved to (class, zone) by the inventory with this
+//    precedence: MAC+IP binding > MAC > exact IP (/32, /128) > longest subnet
+//    > the `unknown` class (id 0). An entry with `bind_mac_ip` set is only
+//    matched by IP when the frame's MAC is the bound one; the same IP seen
+//    with another MAC resolves to `spoofed_class` and is audited as spoofed.
+//    MAC identity is only used for hosts on the clinical side (core-side
+//    frames carry the router's MAC).
+//  * Sides. `clinical_space`/`core_space` list the address spaces of each
+//    side. A packet arriving on the clinical port whose source lies in the
+//    core space (or the reverse) is dropped as spoofed.
+//  * Order, fixed: essentials (L2 control, non-IP) -> telemetry bypass ->
+//    guardrails (deny beats any allow) -> class allow rules -> defaults.
+//  * Rules are oriented initiator -> responder. A class's `egress` rule has
+//    the class on the initiator side, an `ingress` rule on the responder
+//    side. A new flow is allowed if any allow rule matches; replies of an
+//    allowed flow are implied by flow state.
+//  * Defaults. With no matching allow, each endpoint class applies its
+//    default_action; the flow is denied if either does (initiator first for
+//    attribution, "<class>/default"). The denial is enforced if any denying
+//    class is in enforce mode, otherwise it is a would-deny (forwarded and
+//    audited). Guardrails carry their own mode.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wg::policy {
+
+inline constexpr uint16_t kUnknownClass = 0;   // class id of hosts not in the inventory
+inline constexpr uint16_t kAnyClass = 0xffff;  // wildcard in rules
+inline constexpr uint16_t kAnyZone = 0xffff;
+inline constexpr uint16_t kNoZone = 0;         // zone id 0 = "" (no zone)
+inline constexpr uint16_t kAnyVlan = 0xffff;   // wildcard; 0 means untagged
+inline constexpr uint32_t kNoRule = 0xffffffff;
+
+enum class Action : uint8_t { Deny = 0, Allow = 1 };
+enum class Mode : uint8_t { Enforce = 0, Monitor = 1 };
+enum class FailMode : uint8_t { Open = 0, Closed = 1 };
+enum class Tier : uint8_t { Essentials = 0, Bypass = 1, Guardrail = 2, ClassAllow = 3, Default = 4 };
+// IP protocol numbers; Any matches every protocol.
+enum class Proto : uint8_t { Any = 0, Icmp = 1, Tcp = 6, Udp = 17, Icmpv6 = 58 };
+
+// Where a compiled element came from, for explain / audit / errors.
+struct SourceLoc {
+    std::string file;  // relative to the policy directory
+    uint32_t line = 0, column = 0;  // 1-based; 0 = unknown
+};
+
+struct IpPrefix {
+    uint8_t family = 4;               // 4 or 6
+    uint8_t len = 0;                  // prefix length
+    std::array<uint8_t, 16> addr{};   // network byte order; IPv4 in addr[0..3]
+    friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
+};
+
+struct PortRange {
+    uint16_t lo = 0, hi = 65535;
+    friend bool operator==(const PortRange&, const PortRange&) = default;
+};
+
+struct ClassDef {
+    uint16_t id = 0;            // index into CompiledPolicy::classes
+    std::string name;           // "unknown" for id 0
+    Mode mode = Mode::Enforce;
+    Action default_action = Action::Deny;
+    FailMode on_failure = FailMode::Open;  // no policy / table full / overload
+    std::vector<std::pair<std::string, std::string>> labels;
+    // New-flow rate limit per source host of this class (0 = global default).
+    uint32_t new_flows_per_sec = 0;
+    uint32_t new_flows_burst = 0;
+    SourceLoc loc;
+};
+
+struct HostEntry {
+    uint16_t class_id = kUnknownClass;
+    uint16_t zone_id = kNoZone;
+    uint16_t vlan = kAnyVlan;
+    bool has_mac = false;
+    std::array<uint8_t, 6> mac{};
+    bool has_ip = false;
+    IpPrefix ip;               // len 32/128 for a host, shorter for a subnet
+    bool bind_mac_ip = false;  // IP only counts when seen with this MAC
+    std::string asset_id;
+    SourceLoc loc;
+};
+
+// One end of a rule after resolution. A packet end matches when every set
+// criterion matches: class (kAnyClass = any), zone (kAnyZone = any) and, if
+// `prefixes` is non-empty, its address lies in one of them.
+struct Endpoint {
+    uint16_t class_id = kAnyClass;
+    uint16_t zone_id = kAnyZone;
+    std::vector<IpPrefix> prefixes;
+};
+
+struct Rule {
+    uint32_t id = 0;         // index into CompiledPolicy::rules
+    std::string name;        // unique: "<class>/<rule>" or "guardrail/<rule>"
+    Tier tier = Tier::ClassAllow;  // Guardrail or ClassAllow
+    Action action = Action::Allow; // Deny for guardrails
+    Mode mode = Mode::Enforce;     // guardrails only: monitor = would-deny
+    uint16_t owner_class = kAnyClass;  // class whose list holds it (kAnyClass for guardrails)
+    Endpoint initiator;
+    Endpoint responder;
+    Proto proto = Proto::Any;
+    std::vector<PortRange> sports;  // empty = any
+    std::vector<PortRange> dports;  // empty = any (responder port)
+    uint16_t vlan = kAnyVlan;
+    SourceLoc loc;
+};
+
+// Telemetry bypass: matched before anything else, never dropped. Classes are
+// resolved to their inventory addresses at compile time so the dataplane's
+// check is a pure header match. Always UDP.
+struct BypassEntry {
+    uint32_t id = 0;
+    std::string name;
+    std::vector<IpPrefix> src;   // source hosts (from the source class), empty = any
+    std::vector<IpPrefix> dst;   // multicast groups or destination hosts
+    uint16_t src_class = kAnyClass;  // for explain/reporting
+    uint16_t dst_class = kAnyClass;
+    PortRange dports;
+    uint16_t vlan = kAnyVlan;
+    SourceLoc loc;
+};
+
+enum class L2Action : uint8_t { Drop = 0, Forward = 1 };
+
+struct Essentials {
+    L2Action arp = L2Action::Forward;
+    L2Action ipv6_nd = L2Action::Forward;   // ICMPv6 133-137
+    L2Action dhcp = L2Action::Forward;      // UDP 67/68, DHCPv6 546/547
+    L2Action igmp = L2Action::Forward;      // IGMP and MLD (ICMPv6 130-132, 143)
+    L2Action stp = L2Action::Forward;       // 01:80:c2:00:00:00 BPDUs
+    L2Action lldp = L2Action::Forward;      // ethertype 0x88cc
+    L2Action eapol = L2Action::Forward;     // ethertype 0x888e
+    L2Action other_non_ip = L2Action::Drop; // any other ethertype
+    L2Action untagged = L2Action::Forward;  // frames without 802.1Q when vlans is non-empty
+    L2Action other_vlan = L2Action::Drop;   // tagged with a VLAN not in `vlans`
+    std::vector<uint16_t> vlans;            // VLANs this gateway inspects; empty = all
+};
+
+// Dataplane tunables carried with the policy so they are reviewed in git.
+struct Settings {
+    FailMode default_on_failure = FailMode::Open;  // classes without their own
+    uint16_t spoofed_class = kUnknownClass;        // class for MAC/IP binding violations
+    uint32_t flow_timeout_tcp_syn_s = 30;          // half-open
+    uint32_t flow_timeout_tcp_est_s = 3600;
+    uint32_t flow_timeout_tcp_closed_s = 10;
+    uint32_t flow_timeout_udp_s = 120;
+    uint32_t flow_timeout_other_s = 60;
+    uint32_t new_flows_per_sec = 200;   // per source host, token bucket rate
+    uint32_t new_flows_burst = 400;
+    bool quarantine_scanners = false;
+    uint32_t quarantine_s = 300;
+    uint32_t audit_per_source_per_sec = 10;
+};
+
+struct CompiledPolicy {
+    // Metadata.
+    std::string name;         // gateway/policy name from the policy dir
+    std::string commit;       // git commit of the policy dir, "" if not a repo
+    std::string content_hash; // hex SHA-256 of the normalised content; set by the encoder
+    std::vector<ClassDef> classes;   // [0] is always `unknown`
+    std::vector<std::string> zones;  // [0] is always "" (no zone)
+    std::vector<HostEntry> hosts;
+    std::vector<IpPrefix> clinical_space;
+    std::vector<IpPrefix> core_space;
+    std::vector<Rule> rules;         // guardrails first, then class allows
+    std::vector<BypassEntry> bypass;
+    Essentials essentials;
+    Settings settings;
+};
+
+}  // namespace wg::policy

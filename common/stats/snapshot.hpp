@@ -1,0 +1,81 @@
+// What the dataplane reports in a StatsResponse: plain values, no DPDK types.
+// The dataplane's management thread fills it from per-lcore counters; the
+// control plane turns it into Prometheus metrics. Counters are monotonic
+// since dataplane start (the control plane detects restarts by pid/uptime).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wg::stats {
+
+struct PortCounters {
+    std::string role;  // "clinical" | "core"
+    std::string name;  // DPDK device name
+    uint64_t rx_packets = 0, rx_bytes = 0;
+    uint64_t tx_packets = 0, tx_bytes = 0;
+    uint64_t tx_dropped = 0;  // TX ring full: freed by us
+    uint64_t rx_missed = 0;   // dropped by the NIC/PMD before we saw them (imissed)
+    uint64_t rx_errors = 0;
+};
+
+// Verdict slots used by per-class counters and histograms.
+enum class Verdict : uint8_t { Allowed = 0, Denied = 1, WouldDeny = 2, Bypassed = 3 };
+inline constexpr unsigned kVerdicts = 4;
+inline constexpr const char* verdict_name(Verdict v) {
+    switch (v) {
+        case Verdict::Allowed: return "allowed";
+        case Verdict::Denied: return "denied";
+        case Verdict::WouldDeny: return "would_deny";
+        case Verdict::Bypassed: return "bypassed";
+    }
+    return "unknown";
+}
+
+struct ClassCounters {
+    std::string cls;
+    std::array<uint64_t, kVerdicts> packets{};
+    std::array<uint64_t, kVerdicts> bytes{};
+};
+
+struct RuleCounters {
+    std::string rule;  // "<class>/<rule>" or "guardrail/<rule>" or "bypass/<entry>"
+    uint64_t packets = 0, bytes = 0;
+};
+
+struct NamedCount {
+    std::string name;
+    uint64_t value = 0;
+};
+
+struct WorkerCounters {
+    uint32_t lcore = 0;
+    uint64_t heartbeat = 0;     // main-loop iterations
+    uint64_t busy_cycles = 0;   // cycles spent on bursts that carried packets
+    uint64_t total_cycles = 0;  // cycles since the worker started
+};
+
+// One latency histogram (bucket layout: latency_histogram.hpp).
+struct Histogram {
+    std::string path;  // "bypass" | "established" | "new_flow" | "l2" ...
+    std::string cls;   // class name, or "" for all
+    std::vector<uint64_t> counts;  // kHistBuckets entries
+    uint64_t sum_ns = 0;
+};
+
+struct Snapshot {
+    uint64_t tsc_hz = 0;
+    uint64_t uptime_ns = 0;
+    std::vector<PortCounters> ports;
+    std::vector<ClassCounters> classes;
+    std::vector<RuleCounters> rules;
+    std::vector<NamedCount> drops;      // by reason
+    std::vector<NamedCount> gauges;     // flow_table_entries, flow_table_capacity, mempool_in_use, ...
+    std::vector<NamedCount> counters;   // new_flows, flow_table_full, scanners_flagged, ...
+    std::vector<WorkerCounters> workers;
+    std::vector<Histogram> histograms;
+};
+
+}  // namespace wg::stats

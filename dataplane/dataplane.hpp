@@ -1,0 +1,51 @@
+// The dataplane process: owns the ports, the workers and the management
+// socket, and answers management requests. main.cpp only parses arguments.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rte_mempool.h>
+
+#include "mgmt/frame.hpp"
+#include "mgmt_server.hpp"
+#include "options.hpp"
+#include "ports.hpp"
+#include "worker.hpp"
+
+namespace wg::dp {
+
+class Dataplane {
+public:
+    explicit Dataplane(Options o);
+    ~Dataplane();
+
+    // Ports, pools, socket. Returns a one-line error on failure.
+    std::optional<std::string> init();
+    // Launches the workers and serves until stop() (signal) or idle exit.
+    void run();
+    void request_stop() { stop_.store(true); }
+    // One line with the totals, printed at shutdown.
+    std::string counters_line() const;
+
+private:
+    mgmt::Frame handle(const mgmt::Frame& req, const Peer& peer);
+    mgmt::Frame status_frame() const;
+    mgmt::Frame stats_frame() const;
+    uint64_t total_rx() const;
+
+    Options opt_;
+    PortInfo port_[2];
+    std::vector<rte_mempool*> pools_;
+    std::vector<std::unique_ptr<WorkerState>> workers_;
+    MgmtServer mgmt_;
+    std::atomic<bool> stop_{false};
+    uint64_t start_ns_ = 0;
+    bool ports_started_ = false;
+};
+
+}  // namespace wg::dp

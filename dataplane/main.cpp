@@ -1,0 +1,58 @@
+// wardgate-dataplane: EAL arguments, then `--`, then our own options.
+#include <csignal>
+#include <cstdio>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "dataplane.hpp"
+#include "options.hpp"
+
+namespace {
+wg::dp::Dataplane* g_dp = nullptr;  // only for the signal handler
+void on_signal(int) {
+    if (g_dp) g_dp->request_stop();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    int used = rte_eal_init(argc, argv);
+    if (used < 0) {
+        std::fprintf(stderr, "wardgate-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    argc -= used;
+    argv += used;
+    argv[0] = const_cast<char*>("wardgate-dataplane");
+
+    wg::dp::Options opt;
+    if (auto err = wg::dp::parse_options(argc, argv, opt)) {
+        std::fprintf(stderr, "wardgate-dataplane: %s\n%s", err->c_str(),
+                     wg::dp::usage("wardgate-dataplane").c_str());
+        rte_eal_cleanup();
+        return 2;
+    }
+    if (opt.help) {
+        std::printf("%s", wg::dp::usage("wardgate-dataplane").c_str());
+        rte_eal_cleanup();
+        return 0;
+    }
+    int rc = 0;
+    {
+        wg::dp::Dataplane dp(opt);
+        if (auto err = dp.init()) {
+            std::fprintf(stderr, "wardgate-dataplane: %s\n", err->c_str());
+            rc = 1;
+        } else {
+            g_dp = &dp;
+            std::signal(SIGINT, on_signal);
+            std::signal(SIGTERM, on_signal);
+            dp.run();
+            g_dp = nullptr;
+            std::printf("%s\n", dp.counters_line().c_str());
+            std::fflush(stdout);
+        }
+    }
+    rte_eal_cleanup();
+    return rc;
+}

@@ -1,0 +1,38 @@
+// The dataplane's management socket: a Unix-domain stream socket served by a
+// thread of its own (never a worker lcore). Requests are framed by
+// common/mgmt/frame.hpp; each request gets exactly one response frame.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "mgmt/frame.hpp"
+
+namespace wg::dp {
+
+struct Peer {
+    int pid = 0;
+    unsigned uid = 0, gid = 0;
+};
+
+using MgmtHandler = std::function<mgmt::Frame(const mgmt::Frame& request, const Peer& peer)>;
+
+class MgmtServer {
+public:
+    MgmtServer();
+    ~MgmtServer();
+    // Creates the socket (mode 0660, group `group` if given; parent directory
+    // created 0750 if missing). Returns an error message on failure.
+    std::optional<std::string> open(const std::string& path, const std::string& group);
+    void start(MgmtHandler handler);
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wg::dp

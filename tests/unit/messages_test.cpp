@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include "mgmt/messages.hpp"
+#include "stats/latency_histogram.hpp"
+#include "wire/bytes.hpp"
+
+using namespace wg;
+
+TEST_CASE("status round-trips", "[mgmt]") {
+    mgmt::Status s;
+    s.version = "1.2.3";
+    s.pid = 42;
+    s.uptime_ns = 123456789;
+    s.workers = 2;
+    s.ports = {{"clinical", "net_pcap0", 0}, {"core", "net_pcap1", 1}};
+    s.policy_generation = 7;
+    s.policy_hash = "abc";
+    s.policy_commit = "deadbeef";
+    s.mode = "normal";
+    auto d = mgmt::decode_status(mgmt::encode(s));
+    CHECK(d.version == s.version);
+    CHECK(d.pid == 42);
+    CHECK(d.ports.size() == 2);
+    CHECK(d.ports[1].name == "net_pcap1");
+    CHECK(d.policy_generation == 7);
+    CHECK(d.mode == "normal");
+}
+
+TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
+    stats::Snapshot s;
+    s.tsc_hz = 3'000'000'000;
+    s.ports.push_back({"clinical", "p0", 1, 2, 3, 4, 5, 6, 7});
+    stats::ClassCounters c;
+    c.cls = "infusion-pump";
+    c.packets = {1, 2, 3, 4};
+    c.bytes = {10, 20, 30, 40};
+    s.classes.push_back(c);
+    s.drops.push_back({"malformed", 9});
+    s.workers.push_back({1, 100, 5, 50});
+    stats::Histogram h;
+    h.path = "bypass";
+    h.counts.assign(stats::kHistBuckets, 0);
+    h.counts[stats::hist_index(1500)] = 3;
+    h.counts[stats::kHistBuckets - 1] = 1;
+    h.sum_ns = 4500;
+    s.histograms.push_back(h);
+    auto d = mgmt::decode_stats(mgmt::encode(s));
+    CHECK(d.tsc_hz == s.tsc_hz);
+    REQUIRE(d.ports.size() == 1);
+    CHECK(d.ports[0].rx_missed == 6);
+    REQUIRE(d.classes.size() == 1);
+    CHECK(d.classes[0].bytes[3] == 40);
+    CHECK(d.drops[0].value == 9);
+    CHECK(d.workers[0].heartbeat == 100);
+    REQUIRE(d.histograms.size() == 1);
+    CHECK(d.histograms[0].counts == h.counts);
+}
+
+TEST_CASE("truncated and trailing payloads are rejected", "[mgmt]") {
+    mgmt::LoadPolicyResponse r{true, 3, "fine"};
+    auto b = mgmt::encode(r);
+    for (size_t n = 0; n < b.size(); ++n)
+        CHECK_THROWS_AS(mgmt::decode_load_policy_response({b.data(), n}), wire::DecodeError);
+    b.push_back(0);
+    CHECK_THROWS_WITH(mgmt::decode_load_policy_response(b), Catch::Contains("trailing"));
+}
+
+TEST_CASE("a corrupted element count cannot force a huge allocation", "[mgmt]") {
+    wire::Writer w;
+    w.put<uint64_t>(0);           // lost
+    w.put<uint32_t>(0xfffffff0);  // events: absurd
+    CHECK_THROWS_WITH(mgmt::decode_audit_batch(w.data()), Catch::Contains("exceeds the data left"));
+}
+
+TEST_CASE("audit batches round-trip", "[mgmt]") {
+    mgmt::AuditBatch b;
+    b.lost = 2;
+    mgmt::AuditEvent e;
+    e.family = 6;
+    e.proto = 6;
+    e.src[15] = 1;
+    e.dport = 445;
+    e.rule = 12;
+    e.suppressed = 5;
+    b.events.push_back(e);
+    auto d = mgmt::decode_audit_batch(mgmt::encode(b));
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.lost == 2);
+    CHECK(d.events[0].src == e.src);
+    CHECK(d.events[0].dport == 445);
+    CHECK(d.events[0].suppressed == 5);
+}
