@@ -1,0 +1,30 @@
+// The compiled policy image: the bytes the control plane pushes to the
+// dataplane and persists as "last good". Deterministic (the same policy
+// always encodes to the same bytes), versioned and checksummed.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "policy/compiled.hpp"
+
+namespace wg::policy {
+
+inline constexpr uint32_t kImageSchemaVersion = 1;
+
+class ImageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Serialises `p`; fills p.content_hash (hex SHA-256 of the normalised
+// content, excluding the commit) before writing it into the image.
+std::vector<uint8_t> encode_image(CompiledPolicy& p);
+
+// Rejects truncated, corrupted (checksum) or wrong-version images with an
+// ImageError whose message says which.
+CompiledPolicy decode_image(std::span<const uint8_t> image);
+
+}  // namespace wg::policy
