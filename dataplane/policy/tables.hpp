@@ -26,13 +26,13 @@ enum class Action : uint8_t { Forward = 0, Drop = 1, ForwardRecord = 2 /* monito
 struct FlowDecision {
     Action action = Action::Drop;
     policy::Tier tier = policy::Tier::Default;
-    Reason reason = Reason::None;    // PolicyDeny / DefaultDeny / Guardrail when denied
-    uint32_t rule = policy::kNoRule; // deciding rule id, kNoRule for defaults
+    Reason reason = Reason::None;     // PolicyDeny / DefaultDeny / Guardrail when denied
+    uint32_t rule = policy::kNoRule;  // deciding rule id, kNoRule for defaults
     uint16_t deciding_class = policy::kUnknownClass;  // whose mode/default/on_failure applies
 };
 
 class PolicyTables {
-public:
+  public:
     // Builds every structure; on failure returns nullptr and sets `err`.
     // `socket` is the NUMA socket to allocate on. `name_tag` makes DPDK
     // object names unique per generation (rte_acl contexts are named).
@@ -62,6 +62,9 @@ public:
     // modes). metas[i] is the initiator's packet.
     virtual void classify(const PacketMeta* const* metas, const Ident* src, const Ident* dst,
                           FlowDecision* out, unsigned n) const = 0;
+
+    // One line for logs and `status`: sizes, classify method, build time.
+    virtual std::string describe() const { return {}; }
 };
 
 }  // namespace wg::dp
