@@ -1,0 +1,565 @@
+// The pipeline matrix, flow-table memory and policy reload, driven through
+// the fast path's in-process hook (dataplane/pipeline.hpp).
+//
+// The system under test is the worker's per-burst work minus the PMD calls
+// (dataplane/worker.cpp, Loop::handle): rx byte accounting, process_burst()
+// on the current policy generation, the per-packet latency record, then the
+// per-iteration housekeeping (flow aging) and the RCU quiescent state. Audit
+// events go to a real audit ring, drained untimed between chunks as the
+// management thread would; per-class/rule counters use a real counter map.
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <thread>
+#include <tuple>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "audit/audit_ring.hpp"
+#include "gen.hpp"
+#include "harness.hpp"
+#include "pipeline.hpp"
+#include "policy/holder.hpp"
+#include "policy/image.hpp"
+#include "reason_names.hpp"
+#include "stats/counter_map.hpp"
+#include "stats/lcore_stats.hpp"
+#include "suites.hpp"
+#include "traces.hpp"
+
+namespace wg::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// One installed policy, as the dataplane installs it: counter map published
+// first, then the image through PolicyHolder (decode, build, RCU publish).
+struct PolicyEnv {
+    Workload w;
+    std::vector<uint8_t> image;
+    std::unique_ptr<dp::PolicyHolder> holder = std::make_unique<dp::PolicyHolder>(1);
+    dp::SlotRegistry slots;
+    dp::CounterMapPublisher maps;
+    double encode_ms = 0, install_ms = 0;
+    uint64_t tables_heap_bytes = 0;
+
+    explicit PolicyEnv(const PolicySpec& s) : w(make_workload(s)) {
+        auto t0 = Clock::now();
+        image = policy::encode_image(w.policy);
+        encode_ms = ms_since(t0);
+        holder->set_socket(static_cast<int>(rte_socket_id()));
+        const uint64_t heap0 = dpdk_heap_allocated();
+        t0 = Clock::now();
+        auto r = install(image);
+        install_ms = ms_since(t0);
+        if (!r.ok) throw std::runtime_error("policy image rejected: " + r.error);
+        tables_heap_bytes = dpdk_heap_allocated() - heap0;
+    }
+    dp::LoadResult install(const std::vector<uint8_t>& img) {
+        const auto p = policy::decode_image(img);
+        const dp::CounterMap* prev =
+            maps.publish(std::make_unique<dp::CounterMap>(slots.map_for(p)));
+        dp::LoadResult r = holder->load_image(img);
+        maps.settle(r.ok && holder->parked() == 0, r.ok ? nullptr : prev);
+        return r;
+    }
+};
+
+class PipelineSut final : public Sut {
+  public:
+    PipelineSut(dp::WorkerCtx& c, dp::PolicyHolder& h) : ctx_(c), holder_(h) {
+        ns_mult_ = (uint64_t(1000000000) << 32) / rte_get_tsc_hz();
+    }
+    uint16_t burst(rte_mbuf** pkts, uint16_t n, unsigned side, rte_mbuf** tx) override {
+        const dp::PolicyTables* t = holder_.current();
+        const uint64_t rx_tsc = rte_rdtsc();
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        rx_bytes += bytes;
+        const uint16_t nf = dp::process_burst(ctx_, t, side, pkts, n, rx_tsc, tx, tags_);
+        const uint64_t t1 = rte_rdtsc();
+        if (nf) {
+            const uint64_t ns = ((t1 - rx_tsc) * ns_mult_) >> 32;
+            for (uint16_t i = 0; i < nf; ++i)
+                ctx_.stats->latency(static_cast<dp::Path>(tags_[i].path), tags_[i].cls_slot, ns);
+        }
+        dp::pipeline_housekeeping(ctx_, t1);
+        holder_.quiescent(ctx_.wid);
+        last_gen = t ? t->generation() : 0;
+        return nf;
+    }
+    uint64_t rx_bytes = 0;
+    uint64_t last_gen = 0;
+
+  private:
+    dp::WorkerCtx& ctx_;
+    dp::PolicyHolder& holder_;
+    uint64_t ns_mult_;
+    dp::PktTag tags_[dp::kMaxBurst];
+};
+
+// A worker context as Dataplane::init builds it (flow table, audit ring,
+// counter maps), registered with the holder as reader 0.
+struct Worker {
+    std::unique_ptr<dp::WorkerCtx> ctx;
+    rte_ring* ring = nullptr;
+    PolicyEnv& env;
+    std::vector<dp::AuditRecord> drained;
+    Worker(PolicyEnv& e, uint32_t capacity) : env(e) {
+        ctx = std::make_unique<dp::WorkerCtx>(0, capacity, rte_get_tsc_hz());
+        std::string err;
+        static unsigned seq = 0;
+        ring = dp::audit_ring_create(100 + seq++, static_cast<int>(rte_socket_id()), err);
+        if (!ring) throw std::runtime_error("audit ring: " + err);
+        ctx->audit = ring;
+        ctx->maps = &env.maps;
+        env.holder->register_worker(0);
+    }
+    ~Worker() {
+        env.holder->offline(0);
+        ctx.reset();
+        rte_ring_free(ring);
+    }
+    void drain() {
+        drained.clear();
+        dp::audit_drain(ring, drained, dp::kAuditRingSize);
+    }
+    nlohmann::json counters() const {
+        nlohmann::json c = nlohmann::json::object(), d = nlohmann::json::object();
+        for (unsigned i = 0; i < dp::kCtrCount; ++i)
+            if (ctx->stats->ctr[i]) c[dp::ctr_name(i)] = ctx->stats->ctr[i];
+        for (unsigned i = 0; i < dp::kReasons; ++i)
+            if (ctx->stats->drops[i])
+                d[dp::reason_name(static_cast<dp::Reason>(i))] = ctx->stats->drops[i];
+        return {{"counters", c},
+                {"drops", d},
+                {"flow_entries", ctx->flows.size()},
+                {"flow_capacity", ctx->flows.capacity()}};
+    }
+};
+
+// Warm-up for established flows: for every 32 flows, a burst of SYNs (or
+// first UDP datagrams) from the clinical side, a burst of SYN-ACKs (replies)
+// from the core side and a burst of ACKs from the clinical side.
+Stamper handshake_trace(const std::vector<Flow>& flows) {
+    return [&flows](uint64_t i, rte_mbuf* m) {
+        const uint64_t g = i / (3 * kBurst), phase = (i % (3 * kBurst)) / kBurst;
+        const Flow& f = flows[(g * kBurst + i % kBurst) % flows.size()];
+        const uint8_t fl = phase == 0 ? kTcpSyn : phase == 1 ? kTcpSynAck : kTcpAck;
+        stamp(m, f, 64, phase == 1, f.proto == 6 ? fl : 0);
+        return static_cast<unsigned>(phase == 1);
+    };
+}
+uint64_t handshake_len(size_t nflows) {
+    return (nflows + kBurst - 1) / kBurst * 3 * kBurst;
+}
+
+struct CaseSpec {
+    std::string path;  // established | new_denied | bypass | monitor_new | monitor_established
+    uint8_t family = 4;
+    SizeMix size = SizeMix::B64;
+    unsigned rules = 1000, hosts = 10000, flows = 100000;
+    bool monitor() const { return path.rfind("monitor", 0) == 0; }
+    std::string id() const {
+        return "pipeline/" + path + "/v" + std::to_string(family) + "/" + size_name(size) + "/" +
+               std::to_string(rules) + "r/" + std::to_string(hosts) + "h/" + std::to_string(flows) +
+               "f";
+    }
+};
+
+nlohmann::json run_case(const SuiteContext& c, const CaseSpec& cs, PolicyEnv& env, uint64_t pkts) {
+    const auto& w = env.w;
+    const bool per_packet_new = cs.path == "new_denied" || cs.path == "monitor_new";
+    std::vector<Flow> flows;
+    if (cs.path == "established")
+        flows = allowed_flows(w, cs.flows, 31);
+    else if (cs.path == "bypass")
+        flows = bypass_flows(w, cs.flows, 32);
+    else if (cs.path == "monitor_established")
+        flows = denied_flows(w, cs.flows, 33);
+    else
+        flows = denied_flows(w, static_cast<unsigned>(pkts * c.reps), 34);  // one per packet
+
+    // Flow table as big as the case needs (production default: 65,536 per worker).
+    uint32_t capacity = 65536;
+    if (cs.path == "established" || cs.path == "monitor_established")
+        capacity = std::max<uint32_t>(capacity, cs.flows + cs.flows / 8);
+    if (cs.path == "monitor_new")
+        capacity = std::max<uint32_t>(capacity, uint32_t(flows.size() + 1024));
+    Worker wk(env, capacity);
+    PipelineSut sut(*wk.ctx, *env.holder);
+    NoopForward noop;
+    auto drain = [&] { wk.drain(); };
+
+    nlohmann::json j;
+    if (cs.path == "established" || cs.path == "monitor_established") {
+        const auto t0 = Clock::now();
+        auto warm =
+            run_trace(sut, c.pool, handshake_trace(flows), 0, handshake_len(flows.size()), drain);
+        j["warmup"] = {{"packets", warm.pkts},
+                       {"forwarded", warm.forwarded},
+                       {"ms", ms_since(t0)},
+                       {"flow_entries", wk.ctx->flows.size()}};
+    }
+    std::vector<uint32_t> order;
+    if (!per_packet_new)
+        order = Zipf(static_cast<unsigned>(flows.size()), 0.99, 35).sequence(pkts, 36);
+    Stamper tr = per_packet_new        ? new_flow_trace(flows, cs.size, kTcpSyn)
+                 : cs.path == "bypass" ? bypass_trace(flows, order, cs.size)
+                                       : established_trace(flows, order, cs.size);
+    std::vector<RunResult> pr, cr;
+    for (unsigned r = 0; r < c.reps; ++r) {
+        const uint64_t first = per_packet_new ? r * pkts : 0;
+        cr.push_back(run_trace(noop, c.pool, tr, first, pkts));
+        pr.push_back(run_trace(sut, c.pool, tr, first, pkts, drain));
+    }
+    auto p = summarize(pr, c.tsc_hz);
+    auto ce = summarize(cr, c.tsc_hz);
+    for (auto& [k, v] : p.items()) j[k] = v;
+    j["id"] = cs.id();
+    j["path"] = cs.path;
+    j["family"] = cs.family;
+    j["size"] = size_name(cs.size);
+    j["mean_frame_bytes"] = mean_frame_size(cs.size, cs.family, cs.path == "bypass" ? 17 : 6);
+    j["rules"] = cs.rules;
+    j["hosts"] = cs.hosts;
+    j["flows"] = per_packet_new ? flows.size() : cs.flows;
+    j["zipf_s"] = per_packet_new ? 0.0 : 0.99;
+    j["ceiling"] = {{"cycles_per_packet", ce["cycles_per_packet"]},
+                    {"cycles_per_packet_min", ce["cycles_per_packet_min"]},
+                    {"mpps", ce["mpps"]},
+                    {"latency_ns", ce["latency_ns"]}};
+    const double pc = p["cycles_per_packet"], cc = ce["cycles_per_packet"];
+    j["ratio_to_ceiling"] = cc > 0 ? pc / cc : 0;
+    j["overhead_cycles"] = pc - cc;
+    j["state"] = wk.counters();
+    std::fprintf(stderr, "  %-58s %7.1f cyc/pkt (ceiling %5.1f, x%.1f) fwd %.3f\n", cs.id().c_str(),
+                 pc, cc, cc > 0 ? pc / cc : 0, p["forwarded_share"].get<double>());
+    return j;
+}
+
+std::vector<CaseSpec> matrix(bool quick) {
+    std::vector<CaseSpec> v;
+    auto add = [&](std::string path, uint8_t fam, SizeMix s, unsigned rules, unsigned hosts,
+                   unsigned flows) {
+        CaseSpec cs;
+        cs.path = std::move(path);
+        cs.family = fam;
+        cs.size = s;
+        cs.rules = rules;
+        cs.hosts = hosts;
+        cs.flows = flows;
+        v.push_back(cs);
+    };
+    if (quick) {
+        add("established", 4, SizeMix::B64, 10, 1000, 1000);
+        add("new_denied", 4, SizeMix::B64, 10, 1000, 0);
+        add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
+        add("monitor_new", 4, SizeMix::B64, 10, 1000, 0);
+        return v;
+    }
+    // Policy size paired with inventory size: 10 rules / 1,000 hosts,
+    // 1,000 / 10,000, 10,000 / 100,000; flows 1,000 / 100,000 / 1,000,000.
+    const std::tuple<unsigned, unsigned> pol[] = {{10, 1000}, {1000, 10000}, {10000, 100000}};
+    for (auto [r, h] : pol) {
+        for (unsigned f : {1000u, 100000u, 1000000u}) add("established", 4, SizeMix::B64, r, h, f);
+        add("new_denied", 4, SizeMix::B64, r, h, 0);
+    }
+    add("established", 4, SizeMix::B512, 10000, 100000, 100000);
+    add("established", 4, SizeMix::Imix, 10000, 100000, 100000);
+    add("established", 4, SizeMix::B64, 1000, 100000, 100000);  // big inventory, mid policy
+    add("established", 6, SizeMix::B64, 10000, 100000, 100000);
+    add("established", 6, SizeMix::Imix, 10000, 100000, 100000);
+    add("new_denied", 6, SizeMix::B64, 10000, 100000, 0);
+    add("bypass", 4, SizeMix::B64, 10000, 100000, 100000);
+    add("bypass", 4, SizeMix::Imix, 10000, 100000, 100000);
+    add("bypass", 6, SizeMix::B64, 10000, 100000, 100000);
+    add("monitor_new", 4, SizeMix::B64, 10000, 100000, 0);
+    add("monitor_established", 4, SizeMix::B64, 10000, 100000, 100000);
+    return v;
+}
+
+}  // namespace
+
+nlohmann::json suite_pipeline(const SuiteContext& c) {
+    const uint64_t pkts = c.quick ? 32768 : (1u << 19);
+    auto cases = matrix(c.quick);
+    // Group by policy so each is built and installed once.
+    std::stable_sort(cases.begin(), cases.end(), [](const CaseSpec& a, const CaseSpec& b) {
+        return std::tuple(a.monitor(), a.family, a.rules, a.hosts) <
+               std::tuple(b.monitor(), b.family, b.rules, b.hosts);
+    });
+    nlohmann::json out = nlohmann::json::array(), policies = nlohmann::json::array();
+    std::unique_ptr<PolicyEnv> env;
+    std::tuple<bool, uint8_t, unsigned, unsigned> key{};
+    for (const auto& cs : cases) {
+        if (!c.filter.empty() && cs.id().find(c.filter) == std::string::npos) continue;
+        const auto k = std::tuple(cs.monitor(), cs.family, cs.rules, cs.hosts);
+        if (!env || k != key) {
+            env.reset();
+            PolicySpec ps;
+            ps.rules = cs.rules;
+            ps.hosts = cs.hosts;
+            ps.family = cs.family;
+            ps.monitor = cs.monitor();
+            env = std::make_unique<PolicyEnv>(ps);
+            key = k;
+            policies.push_back({{"rules", cs.rules},
+                                {"hosts", cs.hosts},
+                                {"family", cs.family},
+                                {"monitor", cs.monitor()},
+                                {"image_bytes", env->image.size()},
+                                {"encode_ms", env->encode_ms},
+                                {"install_ms", env->install_ms},
+                                {"tables_heap_bytes", env->tables_heap_bytes}});
+        }
+        out.push_back(run_case(c, cs, *env, pkts));
+    }
+    return {{"status", "ok"},
+            {"what",
+             "dp::process_burst on pre-built mbuf bursts of 32, one lcore, no PMD, with "
+             "the worker's per-burst accounting, latency record, housekeeping and RCU "
+             "quiescent state; each case's ceiling is the no-op loop over the same packets "
+             "in the same run (interleaved repetitions)"},
+            {"packets_per_rep", pkts},
+            {"policies", policies},
+            {"cases", out}};
+}
+
+nlohmann::json suite_flowmem(const SuiteContext& c) {
+    const uint32_t n = c.quick ? 100000 : 1000000;
+    reset_peak_rss();
+    const uint64_t rss0 = current_rss_bytes();
+    const auto t0 = Clock::now();
+    uint64_t rss1 = 0;
+    {
+        dp::FlowTable ft(n);  // zeroes (so touches) every byte it owns
+        rss1 = current_rss_bytes();
+    }
+    const double ms = ms_since(t0);
+    const double per = double(rss1 - rss0) / n;
+    std::fprintf(stderr, "  flow table of %u entries: %.1f bytes/flow (entry %zu B)\n", n, per,
+                 sizeof(dp::FlowEntry));
+    return {{"status", "ok"},
+            {"what",
+             "resident memory of a dp::FlowTable sized for N flows (entry pool, bucket "
+             "index, free list), measured as RSS growth; the table is allocated and "
+             "zeroed once at start, so this is also its memory when full"},
+            {"flows", n},
+            {"entry_bytes", sizeof(dp::FlowEntry)},
+            {"table_bytes", rss1 - rss0},
+            {"bytes_per_flow", per},
+            {"index_bytes_per_flow", per - double(sizeof(dp::FlowEntry))},
+            {"alloc_ms", ms}};
+}
+
+namespace {
+
+// Pins the calling (management) thread away from the worker's lcore, as the
+// dataplane's management thread runs off the worker cores.
+void pin_off_lcore() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    const unsigned lc = rte_lcore_id();
+    for (long i = 0; i < n; ++i)
+        if (n == 1 || unsigned(i) != lc) CPU_SET(i, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+policy::CompiledPolicy without_class_rules(const policy::CompiledPolicy& p, uint16_t cls) {
+    policy::CompiledPolicy q = p;
+    q.rules.clear();
+    for (const auto& r : p.rules) {
+        if (r.owner_class == cls) continue;
+        q.rules.push_back(r);
+        q.rules.back().id = static_cast<uint32_t>(q.rules.size() - 1);
+    }
+    q.name = p.name + "-revoke";
+    return q;
+}
+
+}  // namespace
+
+nlohmann::json suite_reload(const SuiteContext& c) {
+    nlohmann::json j;
+    j["status"] = "ok";
+    // (a) Install cost: encode, then decode + build + publish through PolicyHolder.
+    nlohmann::json inst = nlohmann::json::array();
+    std::vector<unsigned> sizes =
+        c.quick ? std::vector<unsigned>{1000} : std::vector<unsigned>{1000, 10000, 100000};
+    for (unsigned n : sizes) {
+        PolicySpec ps;
+        ps.rules = n;
+        ps.hosts = n >= 10000 ? 100000 : 10000;
+        auto w = make_workload(ps);
+        auto t0 = Clock::now();
+        auto img = policy::encode_image(w.policy);
+        const double enc = ms_since(t0);
+        t0 = Clock::now();
+        auto dec = policy::decode_image(img);
+        const double decms = ms_since(t0);
+        (void)dec;
+        dp::PolicyHolder h(1);
+        reset_peak_rss();
+        const uint64_t rss0 = current_rss_bytes(), heap0 = dpdk_heap_allocated();
+        t0 = Clock::now();
+        auto r = h.load_image(img);
+        const double load = ms_since(t0);
+        const uint64_t peak = peak_rss_bytes();
+        nlohmann::json e = {{"rules", n},
+                            {"hosts", ps.hosts},
+                            {"ok", r.ok},
+                            {"error", r.error},
+                            {"image_bytes", img.size()},
+                            {"encode_ms", enc},
+                            {"decode_ms", decms},
+                            {"load_image_ms", load},
+                            {"tables_heap_bytes", dpdk_heap_allocated() - heap0},
+                            {"peak_rss_growth_bytes", peak > rss0 ? peak - rss0 : 0}};
+        std::fprintf(stderr,
+                     "  install %6u rules / %6u hosts: load_image %8.1f ms, peak +%.0f MB\n", n,
+                     ps.hosts, load, double(peak > rss0 ? peak - rss0 : 0) / 1e6);
+        inst.push_back(e);
+    }
+    j["install"] = inst;
+
+    // (b) Reloads under a steady load, and (c) how soon established flows see
+    // a new policy. The worker (this lcore) runs established traffic while a
+    // management thread on another CPU installs new generations.
+    PolicySpec ps;
+    ps.rules = c.quick ? 1000 : 10000;
+    ps.hosts = c.quick ? 10000 : 100000;
+    PolicyEnv env(ps);
+    const unsigned nflows = c.quick ? 10000 : 100000;
+    const auto flows = allowed_flows(env.w, nflows, 41);
+    Worker wk(env, nflows + nflows / 8);
+    PipelineSut sut(*wk.ctx, *env.holder);
+    auto drain = [&] { wk.drain(); };
+    run_trace(sut, c.pool, handshake_trace(flows), 0, handshake_len(flows.size()), drain);
+    const auto order = Zipf(nflows, 0.99, 42).sequence(1u << 18, 43);
+    const auto tr = established_trace(flows, order, SizeMix::B64);
+
+    // Alternating images with the same rules (new content hash each time).
+    auto variant = [&](int k) {
+        policy::CompiledPolicy p = env.w.policy;
+        p.name += "-reload-" + std::to_string(k);
+        return policy::encode_image(p);
+    };
+    const unsigned reloads = c.quick ? 2 : 4;
+    std::vector<std::vector<uint8_t>> imgs;
+    for (unsigned k = 0; k < reloads; ++k) imgs.push_back(variant(int(k)));
+
+    // Steady load before any reload: the baseline burst latency.
+    auto base = run_trace(sut, c.pool, tr, 0, order.size(), drain);
+    std::atomic<bool> done{false};
+    std::vector<double> load_ms;
+    std::string err;
+    std::thread mgmt([&] {
+        pin_off_lcore();
+        for (const auto& img : imgs) {
+            const auto t0 = Clock::now();
+            auto r = env.install(img);
+            load_ms.push_back(ms_since(t0));
+            if (!r.ok) err = r.error;
+        }
+        done.store(true);
+    });
+    std::vector<RunResult> during;
+    uint64_t pkts = 0, fwd = 0, i = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (!done.load() && Clock::now() < deadline) {
+        auto r = run_trace(sut, c.pool, tr, (i++ * kChunk) % order.size(), kChunk, drain);
+        pkts += r.pkts;
+        fwd += r.forwarded;
+        during.push_back(std::move(r));
+    }
+    mgmt.join();
+    nlohmann::json ul;
+    ul["reloads"] = reloads;
+    ul["policy_rules"] = ps.rules;
+    ul["flows"] = nflows;
+    ul["load_ms"] = load_ms;
+    ul["error"] = err;
+    ul["packets"] = pkts;
+    ul["forwarded"] = fwd;
+    ul["lost_packets"] = pkts - fwd;
+    ul["baseline"] = summarize({base}, c.tsc_hz);
+    ul["during_reload"] = summarize(during, c.tsc_hz);
+    ul["generation_after"] = env.holder->generation();
+    ul["state"] = wk.counters();
+    j["under_load"] = ul;
+    j["lost_packets"] = pkts - fwd;
+    std::fprintf(stderr, "  %u reloads under load: %lu packets, %lu lost\n", reloads,
+                 static_cast<unsigned long>(pkts), static_cast<unsigned long>(pkts - fwd));
+
+    // (c) A policy that revokes class 1's allow rules: when does the worker
+    // run the new generation, and when is the first revoked packet dropped?
+    policy::CompiledPolicy revoke_pol = without_class_rules(env.w.policy, 1);
+    const auto revoke_img = policy::encode_image(revoke_pol);
+    std::atomic<uint64_t> t_pub{0};
+    std::atomic<uint64_t> new_gen{0};
+    env.holder->set_publish_hook([&](uint64_t, uint64_t ng) {
+        new_gen.store(ng);
+        t_pub.store(rte_rdtsc());
+    });
+    const uint64_t revoked0 = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked];
+    done.store(false);
+    std::thread mgmt2([&] {
+        pin_off_lcore();
+        env.install(revoke_img);
+        done.store(true);
+    });
+    uint64_t t_first_gen = 0, t_first_revoke = 0, t_end = 0;
+    const auto deadline2 = Clock::now() + std::chrono::seconds(60);
+    // Run until the reload is done, then 200 ms more to watch flows converge.
+    uint64_t stop_after = 0;
+    nlohmann::json timeline = nlohmann::json::array();
+    while (Clock::now() < deadline2) {
+        run_trace(sut, c.pool, tr, (i++ * kChunk) % order.size(), kChunk, drain);
+        const uint64_t now = rte_rdtsc();
+        if (!t_first_gen && new_gen.load() && sut.last_gen == new_gen.load()) t_first_gen = now;
+        const uint64_t rv = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - revoked0;
+        if (!t_first_revoke && rv) t_first_revoke = now;
+        if (t_pub.load() && (timeline.empty() || timeline.back()[1] != rv))
+            timeline.push_back({double(now - t_pub.load()) / c.tsc_hz * 1e6, rv});
+        if (done.load() && !stop_after) stop_after = now + rte_get_tsc_hz() / 5;
+        if (stop_after && now > stop_after) break;
+    }
+    mgmt2.join();
+    t_end = rte_rdtsc();
+    env.holder->set_publish_hook({});
+    auto us = [&](uint64_t t) {
+        return t && t_pub.load() ? double(int64_t(t - t_pub.load())) / c.tsc_hz * 1e6 : -1.0;
+    };
+    size_t class1 = 0;
+    for (const auto& f : flows) class1 += f.src_class == 1;
+    j["visibility"] = {
+        {"what",
+         "new policy revoking class 1's allow rules, installed while established traffic "
+         "runs; times from the publish (PolicyHolder publish hook) on the management "
+         "thread, measured at chunk granularity (1,024 packets)"},
+        {"publish_to_first_burst_on_new_generation_us", us(t_first_gen)},
+        {"publish_to_first_revoked_packet_us", us(t_first_revoke)},
+        {"observed_us", us(t_end)},
+        {"class1_flows", class1},
+        {"flows_revoked", wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - revoked0},
+        {"revoked_timeline_us", timeline}};
+    std::fprintf(stderr,
+                 "  visibility: new generation after %.0f us, first revoked packet after %.0f us\n",
+                 us(t_first_gen), us(t_first_revoke));
+    return j;
+}
+
+}  // namespace wg::bench
