@@ -6,7 +6,7 @@ Counts test cases, not executables: a Catch2 executable (TAP reporter, one
 case; a TAP script contributes one per `ok`/`not ok` line; any other test
 counts once. An executable that failed without reporting a failing case
 (crash, timeout) counts as one extra failure, so nothing can fail silently.
-Usage: test-summary.py LOG.json [LOG.json ...]
+Usage: test-summary.py [LABEL=]LOG.json ...   (LABEL prefixes the names of that run)
 """
 import json
 import re
@@ -58,7 +58,8 @@ def count(entry):
 
 def main():
     tp = tf = ts = 0
-    for path in sys.argv[1:]:
+    for arg in sys.argv[1:]:
+        label, _, path = arg.rpartition("=")
         try:
             f = open(path)
         except OSError as e:
@@ -70,7 +71,8 @@ def main():
             p, fl, s = count(entry)
             tp, tf, ts = tp + p, tf + fl, ts + s
             status = "FAIL" if fl else "ok"
-            print(f"#   {status:4} {entry['name']}: {p} passed, {fl} failed" + (f", {s} skipped" if s else ""))
+            name = f"{label}: {entry['name']}" if label else entry["name"]
+            print(f"#   {status:4} {name}: {p} passed, {fl} failed" + (f", {s} skipped" if s else ""))
     print(f"{tp} passed, {tf} failed" + (f", {ts} skipped" if ts else ""))
     return 1 if tf else 0
 
