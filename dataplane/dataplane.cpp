@@ -12,7 +12,15 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <fstream>
+#include <iterator>
+
+#include <rte_mbuf_dyn.h>
+
+#include "audit/audit_ring.hpp"
 #include "mgmt/messages.hpp"
+#include "policy/image.hpp"
+#include "stats/collect.hpp"
 
 #ifndef WARDGATE_VERSION
 #define WARDGATE_VERSION "dev"
@@ -20,17 +28,24 @@
 
 namespace wg::dp {
 namespace {
-uint64_t mono_ns() {
+uint64_t clock_ns(clockid_t c) {
     timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(c, &ts);
     return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
+uint64_t mono_ns() {
+    return clock_ns(CLOCK_MONOTONIC);
+}
+// Audit batches are bounded so one response stays small.
+constexpr unsigned kAuditBatchMax = 4096;
 }  // namespace
 
 Dataplane::Dataplane(Options o) : opt_(std::move(o)) {}
 
 Dataplane::~Dataplane() {
     mgmt_.stop();
+    holder_.reset();  // workers are stopped (offline) by now
+    for (auto* r : audit_rings_) rte_ring_free(r);
     if (ports_started_) {
         // Stopping and closing flushes what some PMDs buffer (net_pcap's
         // tx_pcap dumper), so the output files are complete.
@@ -71,15 +86,50 @@ std::optional<std::string> Dataplane::init() {
             return std::string(side_name(s)) + " port: " + *e;
     ports_started_ = true;
 
+    int ts_field = -1;
+    if (opt_.replay_ordered) {
+        ts_field = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+        if (ts_field < 0)
+            return std::string("--replay-ordered: the ports registered no RX timestamp");
+    }
+    base_tsc_ = rte_rdtsc();
+    base_realtime_ns_ = clock_ns(CLOCK_REALTIME);
+    holder_ = std::make_unique<PolicyHolder>(nq);
+    holder_->set_socket(static_cast<int>(rte_socket_id()));
     for (uint16_t q = 0; q < nq; ++q) {
+        auto ctx = std::make_unique<WorkerCtx>(q, opt_.flows, rte_get_tsc_hz());
+        std::string err;
+        rte_ring* ring = audit_ring_create(q, static_cast<int>(rte_socket_id()), err);
+        if (!ring) return err;
+        audit_rings_.push_back(ring);
+        ctx->audit = ring;
+        ctx->maps = &maps_;
         auto w = std::make_unique<WorkerState>();
         w->lcore = lcores[q];
+        w->wid = q;
         w->queue = q;
         w->port[kClinical] = port_[kClinical].id;
         w->port[kCore] = port_[kCore].id;
         w->burst = opt_.burst;
         w->stop = &stop_;
+        w->holder = holder_.get();
+        w->ctx = ctx.get();
+        w->latch = opt_.test_hooks ? &latch_ : nullptr;
+        w->ts_dynfield = ts_field;
+        ctxs_.push_back(std::move(ctx));
         workers_.push_back(std::move(w));
+    }
+
+    if (!opt_.policy_image.empty()) {
+        std::ifstream f(opt_.policy_image, std::ios::binary);
+        if (!f) return "policy image " + opt_.policy_image + ": cannot open";
+        std::vector<uint8_t> img((std::istreambuf_iterator<char>(f)),
+                                 std::istreambuf_iterator<char>());
+        LoadResult r = load_policy(img);
+        if (!r.ok) return "policy image " + opt_.policy_image + " rejected: " + r.error;
+        std::printf("wardgate-dataplane: policy generation %lu (%s) from %s\n",
+                    static_cast<unsigned long>(r.generation), holder_->hash().c_str(),
+                    opt_.policy_image.c_str());
     }
 
     if (auto e = mgmt_.open(opt_.socket_path, opt_.socket_group)) return e;
@@ -103,9 +153,11 @@ void Dataplane::run() {
         }
         rte_eal_remote_launch(worker_main, w.get(), w->lcore);
     }
-    std::printf("wardgate-dataplane: bridging %s (clinical, port %u) <-> %s (core, port %u) on %zu worker(s); socket %s\n",
-                port_[kClinical].name.c_str(), port_[kClinical].id, port_[kCore].name.c_str(),
-                port_[kCore].id, workers_.size(), opt_.socket_path.c_str());
+    std::printf(
+        "wardgate-dataplane: bridging %s (clinical, port %u) <-> %s (core, port %u) on %zu "
+        "worker(s); socket %s\n",
+        port_[kClinical].name.c_str(), port_[kClinical].id, port_[kCore].name.c_str(),
+        port_[kCore].id, workers_.size(), opt_.socket_path.c_str());
     std::fflush(stdout);
 
     std::thread idle_watch;
@@ -118,7 +170,9 @@ void Dataplane::run() {
             while (!stop_.load()) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
                 uint64_t now = total_rx();
-                if (now != last) {
+                // A paused replay (test latch) is waiting, not idle.
+                const bool paused = latch_.rx_limit.load() != UINT64_MAX;
+                if (now != last || paused) {
                     last = now;
                     last_change = std::chrono::steady_clock::now();
                 } else if (std::chrono::steady_clock::now() - last_change >
@@ -157,13 +211,97 @@ std::string Dataplane::counters_line() const {
     return buf;
 }
 
+LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
+    // Counter slots for the new policy are published before its tables, so
+    // a worker that sees the new generation already finds its map.
+    const CounterMap* prev = nullptr;
+    bool published = false;
+    try {
+        policy::CompiledPolicy p = policy::decode_image(image);
+        prev = maps_.publish(std::make_unique<CounterMap>(slots_.map_for(p)));
+        published = true;
+    } catch (const std::exception&) {
+        // Not decodable: the holder rejects it with the precise reason.
+    }
+    LoadResult r = holder_->load_image(image);
+    // Old maps are freed only once no old tables can still be in use.
+    if (published) maps_.settle(r.ok && holder_->parked() == 0, r.ok ? nullptr : prev);
+    return r;
+}
+
+mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
+    mgmt::LoadPolicyResponse resp;
+    try {
+        auto lp = mgmt::decode_load_policy_request(req.payload);
+        LoadResult r = load_policy(lp.image);
+        resp.ok = r.ok;
+        resp.generation = r.generation;
+        resp.error = r.error;
+    } catch (const std::exception& e) {
+        resp.ok = false;
+        resp.generation = holder_->generation();
+        resp.error = std::string("malformed load request: ") + e.what();
+    }
+    std::fprintf(stderr, "wardgate-dataplane: policy load %s: generation %lu%s%s\n",
+                 resp.ok ? "accepted" : "rejected", static_cast<unsigned long>(resp.generation),
+                 resp.ok ? "" : ": ", resp.error.c_str());
+    return {mgmt::MsgType::LoadPolicyResponse, req.request_id, mgmt::encode(resp)};
+}
+
+mgmt::Frame Dataplane::audit_frame() {
+    mgmt::AuditBatch batch;
+    std::vector<AuditRecord> recs;
+    for (auto* r : audit_rings_) audit_drain(r, recs, kAuditBatchMax - unsigned(recs.size()));
+    const uint64_t hz = rte_get_tsc_hz();
+    for (const auto& rec : recs)
+        batch.events.push_back(to_event(rec, hz, base_tsc_, base_realtime_ns_));
+    uint64_t lost = 0;
+    for (const auto& c : ctxs_) lost += peek(c->stats->ctr[kCtrAuditLost]);
+    batch.lost = lost - audit_lost_seen_;
+    audit_lost_seen_ = lost;
+    return {mgmt::MsgType::AuditDrainResponse, 0, mgmt::encode(batch)};
+}
+
+mgmt::Frame Dataplane::test_hook_frame(const mgmt::Frame& req) {
+    if (!opt_.test_hooks) {
+        mgmt::ErrorResponse e{403, "test hooks are disabled (start with --test-hooks)"};
+        return {mgmt::MsgType::Error, req.request_id, mgmt::encode(e)};
+    }
+    mgmt::TestHook h;
+    try {
+        h = mgmt::decode_test_hook(req.payload);
+    } catch (const std::exception& ex) {
+        mgmt::ErrorResponse e{400, std::string("bad test hook: ") + ex.what()};
+        return {mgmt::MsgType::Error, req.request_id, mgmt::encode(e)};
+    }
+    if (h.name == "rx-pause-after") {
+        latch_.rx_limit.store(h.arg);  // frames processed in total before pausing
+    } else if (h.name == "rx-resume") {
+        latch_.rx_limit.store(UINT64_MAX);
+    } else if (h.name == "rx-processed") {
+        h.arg = total_rx();
+    } else {
+        mgmt::ErrorResponse e{404, "unknown test hook '" + h.name + "'"};
+        return {mgmt::MsgType::Error, req.request_id, mgmt::encode(e)};
+    }
+    return {mgmt::MsgType::TestHookResponse, req.request_id, mgmt::encode(h)};
+}
+
 mgmt::Frame Dataplane::handle(const mgmt::Frame& req, const Peer&) {
     switch (req.type) {
-        case mgmt::MsgType::StatusRequest: return status_frame();
-        case mgmt::MsgType::StatsRequest: return stats_frame();
+        case mgmt::MsgType::StatusRequest:
+            return status_frame();
+        case mgmt::MsgType::StatsRequest:
+            return stats_frame();
+        case mgmt::MsgType::LoadPolicyRequest:
+            return load_frame(req);
+        case mgmt::MsgType::AuditDrainRequest:
+            return audit_frame();
+        case mgmt::MsgType::TestHookRequest:
+            return test_hook_frame(req);
         default: {
-            mgmt::ErrorResponse e{404, "unsupported request type " +
-                                           std::to_string(static_cast<unsigned>(req.type))};
+            mgmt::ErrorResponse e{
+                404, "unsupported request type " + std::to_string(static_cast<unsigned>(req.type))};
             return {mgmt::MsgType::Error, req.request_id, mgmt::encode(e)};
         }
     }
@@ -176,7 +314,14 @@ mgmt::Frame Dataplane::status_frame() const {
     s.uptime_ns = mono_ns() - start_ns_;
     s.workers = static_cast<uint32_t>(workers_.size());
     for (unsigned i = 0; i < 2; ++i) s.ports.push_back({side_name(i), port_[i].name, port_[i].id});
-    s.mode = "no-policy";
+    s.policy_generation = holder_ ? holder_->generation() : 0;
+    if (s.policy_generation) {
+        s.policy_hash = holder_->hash();
+        s.policy_commit = holder_->commit();
+        s.mode = "normal";
+    } else {
+        s.mode = "no-policy";
+    }
     return {mgmt::MsgType::StatusResponse, 0, mgmt::encode(s)};
 }
 
@@ -203,8 +348,16 @@ mgmt::Frame Dataplane::stats_frame() const {
         snap.ports.push_back(std::move(pc));
     }
     for (const auto& w : workers_)
-        snap.workers.push_back({w->lcore, peek(w->heartbeat), peek(w->busy_cycles),
-                                peek(w->total_cycles)});
+        snap.workers.push_back(
+            {w->lcore, peek(w->heartbeat), peek(w->busy_cycles), peek(w->total_cycles)});
+    std::vector<const LcoreStats*> lc;
+    for (const auto& c : ctxs_) lc.push_back(c->stats);
+    collect_stats(lc, slots_, snap);
+    if (!pools_.empty()) {
+        snap.gauges.push_back({"mempool_in_use", rte_mempool_in_use_count(pools_[0])});
+        snap.gauges.push_back({"mempool_size", pools_[0]->size});
+    }
+    snap.gauges.push_back({"policy_generation", holder_ ? holder_->generation() : 0});
     return {mgmt::MsgType::StatsResponse, 0, mgmt::encode(snap)};
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,16 @@
 #include "mgmt/frame.hpp"
 #include "mgmt_server.hpp"
 #include "options.hpp"
+#include "pipeline/worker_ctx.hpp"
+#include "policy/holder.hpp"
 #include "ports.hpp"
+#include "stats/counter_map.hpp"
 #include "worker.hpp"
 
 namespace wg::dp {
 
 class Dataplane {
-public:
+  public:
     explicit Dataplane(Options o);
     ~Dataplane();
 
@@ -32,16 +36,30 @@ public:
     // One line with the totals, printed at shutdown.
     std::string counters_line() const;
 
-private:
+    // Installs a compiled policy image (management thread or before run()).
+    LoadResult load_policy(std::span<const uint8_t> image);
+
+  private:
     mgmt::Frame handle(const mgmt::Frame& req, const Peer& peer);
     mgmt::Frame status_frame() const;
     mgmt::Frame stats_frame() const;
+    mgmt::Frame load_frame(const mgmt::Frame& req);
+    mgmt::Frame audit_frame();
+    mgmt::Frame test_hook_frame(const mgmt::Frame& req);
     uint64_t total_rx() const;
 
     Options opt_;
     PortInfo port_[2];
     std::vector<rte_mempool*> pools_;
     std::vector<std::unique_ptr<WorkerState>> workers_;
+    std::vector<std::unique_ptr<WorkerCtx>> ctxs_;
+    std::vector<rte_ring*> audit_rings_;
+    std::unique_ptr<PolicyHolder> holder_;
+    SlotRegistry slots_;  // management thread only
+    CounterMapPublisher maps_;
+    RxLatch latch_;
+    uint64_t audit_lost_seen_ = 0;  // audit_lost already reported in a batch
+    uint64_t base_tsc_ = 0, base_realtime_ns_ = 0;
     MgmtServer mgmt_;
     std::atomic<bool> stop_{false};
     uint64_t start_ns_ = 0;

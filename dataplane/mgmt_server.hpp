@@ -21,7 +21,7 @@ struct Peer {
 using MgmtHandler = std::function<mgmt::Frame(const mgmt::Frame& request, const Peer& peer)>;
 
 class MgmtServer {
-public:
+  public:
     MgmtServer();
     ~MgmtServer();
     // Creates the socket (mode 0660, group `group` if given; parent directory
@@ -30,7 +30,7 @@ public:
     void start(MgmtHandler handler);
     void stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

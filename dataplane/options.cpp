@@ -24,8 +24,11 @@ std::string usage(const char* prog) {
            "  --mbufs N             mbufs per pool (default 8191)\n"
            "  --mtu N               port MTU (default 1500)\n"
            "  --rx-desc N --tx-desc N  descriptor ring sizes (default 1024)\n"
+           "  --flows N             flow-table entries per worker (default 65536)\n"
            "  --idle-exit-ms N      exit after N ms without traffic (tests only)\n"
-           "  --test-hooks          accept test latches on the socket (tests only)\n";
+           "  --test-hooks          accept test latches on the socket (tests only)\n"
+           "  --replay-ordered      merge both ports' recorded input by capture time, one\n"
+           "                        frame at a time (pcap tests only; needs RX timestamps)\n";
 }
 
 std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
@@ -49,26 +52,45 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
             return std::nullopt;
         };
         std::optional<std::string> err;
-        if (a == "--clinical") err = str(o.clinical_port);
-        else if (a == "--core") err = str(o.core_port);
-        else if (a == "--socket") err = str(o.socket_path);
-        else if (a == "--socket-group") err = str(o.socket_group);
-        else if (a == "--policy-image") err = str(o.policy_image);
-        else if (a == "--burst") err = num(o.burst);
-        else if (a == "--mbufs") err = num(o.mbufs);
-        else if (a == "--mtu") err = num(o.mtu);
-        else if (a == "--rx-desc") err = num(o.rx_desc);
-        else if (a == "--tx-desc") err = num(o.tx_desc);
-        else if (a == "--idle-exit-ms") err = num(o.idle_exit_ms);
-        else if (a == "--test-hooks") o.test_hooks = true;
-        else if (a == "--help" || a == "-h") o.help = true;
-        else err = "unknown option '" + a + "'";
+        if (a == "--clinical")
+            err = str(o.clinical_port);
+        else if (a == "--core")
+            err = str(o.core_port);
+        else if (a == "--socket")
+            err = str(o.socket_path);
+        else if (a == "--socket-group")
+            err = str(o.socket_group);
+        else if (a == "--policy-image")
+            err = str(o.policy_image);
+        else if (a == "--burst")
+            err = num(o.burst);
+        else if (a == "--mbufs")
+            err = num(o.mbufs);
+        else if (a == "--mtu")
+            err = num(o.mtu);
+        else if (a == "--rx-desc")
+            err = num(o.rx_desc);
+        else if (a == "--tx-desc")
+            err = num(o.tx_desc);
+        else if (a == "--flows")
+            err = num(o.flows);
+        else if (a == "--idle-exit-ms")
+            err = num(o.idle_exit_ms);
+        else if (a == "--replay-ordered")
+            o.replay_ordered = true;
+        else if (a == "--test-hooks")
+            o.test_hooks = true;
+        else if (a == "--help" || a == "-h")
+            o.help = true;
+        else
+            err = "unknown option '" + a + "'";
         if (err) return err;
     }
     if (o.help) return std::nullopt;
     if (o.clinical_port.empty()) return std::string("missing --clinical PORT");
     if (o.core_port.empty()) return std::string("missing --core PORT");
     if (o.burst == 0 || o.burst > 256) return std::string("--burst must be 1..256");
+    if (o.flows < 16 || o.flows > (1u << 26)) return std::string("--flows must be 16..67108864");
     if (o.mtu < 68 || o.mtu > 9600) return std::string("--mtu must be 68..9600");
     return std::nullopt;
 }

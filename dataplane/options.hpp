@@ -12,14 +12,16 @@ struct Options {
     std::string clinical_port;  // port id or device name
     std::string core_port;
     std::string socket_path = "/run/wardgate/dataplane.sock";
-    std::string socket_group;   // group allowed on the socket besides root
-    std::string policy_image;   // compiled image to enforce at start
+    std::string socket_group;  // group allowed on the socket besides root
+    std::string policy_image;  // compiled image to enforce at start
     uint32_t burst = 32;
-    uint32_t mbufs = 8191;      // per mempool; must fit the EAL memory (-m)
+    uint32_t mbufs = 8191;  // per mempool; must fit the EAL memory (-m)
     uint32_t mtu = 1500;
     uint32_t rx_desc = 1024, tx_desc = 1024;
-    uint32_t idle_exit_ms = 0;  // tests: exit once traffic has been idle this long
-    bool test_hooks = false;    // accept TestHook requests (never in production)
+    uint32_t flows = 65536;       // flow-table entries per worker
+    uint32_t idle_exit_ms = 0;    // tests: exit once traffic has been idle this long
+    bool test_hooks = false;      // accept TestHook requests (never in production)
+    bool replay_ordered = false;  // tests: merge both ports' pcap input by capture time
     bool help = false;
 };
 

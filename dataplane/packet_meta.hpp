@@ -8,13 +8,13 @@
 namespace wg::dp {
 
 enum class L2Kind : uint8_t {
-    Ip = 0,       // IPv4 or IPv6 (see family)
+    Ip = 0,  // IPv4 or IPv6 (see family)
     Arp,
-    Stp,          // 01:80:c2:00:00:00 (BPDU)
-    Lldp,         // ethertype 0x88cc
-    Eapol,        // ethertype 0x888e
-    OtherNonIp,   // any other ethertype
-    Malformed,    // see reason
+    Stp,         // 01:80:c2:00:00:00 (BPDU)
+    Lldp,        // ethertype 0x88cc
+    Eapol,       // ethertype 0x888e
+    OtherNonIp,  // any other ethertype
+    Malformed,   // see reason
 };
 
 // Why a packet got a special verdict (counted per reason; also the audit
@@ -23,44 +23,46 @@ enum class Reason : uint8_t {
     None = 0,
     TruncatedL2,
     TruncatedL3,
-    BadIpHeader,       // version/IHL/total length inconsistent with the frame
+    BadIpHeader,  // version/IHL/total length inconsistent with the frame
     TruncatedL4,
     Ipv6ExtChainTooLong,
-    TinyFragment,      // RFC 1858: first fragment too short to hold the L4 ports
+    TinyFragment,         // RFC 1858: first fragment too short to hold the L4 ports
     OverlappingFragment,  // RFC 3128: offset 1 TCP fragment rewriting the header
-    FragmentNoFlow,    // later fragment whose first fragment was not seen/allowed
-    SpoofedSide,       // source address belongs to the other side
-    SpoofedBinding,    // bound IP seen with another MAC
+    FragmentNoFlow,       // later fragment whose first fragment was not seen/allowed
+    SpoofedSide,          // source address belongs to the other side
+    SpoofedBinding,       // bound IP seen with another MAC
     PolicyDeny,
     DefaultDeny,
     Guardrail,
-    NoPolicy,          // no policy installed, class fails closed
+    NoPolicy,  // no policy installed, class fails closed
     FlowTableFull,
-    RateLimited,       // per-source new-flow token bucket empty
+    RateLimited,  // per-source new-flow token bucket empty
     Quarantined,
-    EssentialDrop,     // L2 control / non-IP dropped by essentials config
+    EssentialDrop,  // L2 control / non-IP dropped by essentials config
     OtherVlan,
     Overload,
     ReplyWithoutFlow,  // TCP non-SYN with no flow state
+    BadL4Header,       // TCP data offset / UDP length inconsistent with the packet
+    VlanStackTooDeep,  // more than two 802.1Q/802.1ad tags
     kCount
 };
 
 struct PacketMeta {
     L2Kind kind = L2Kind::Malformed;
     Reason reason = Reason::None;  // set when kind == Malformed or a check failed
-    uint8_t family = 0;     // 4 | 6 | 0 (non-IP)
-    uint8_t proto = 0;      // IP protocol (after IPv6 extension headers)
+    uint8_t family = 0;            // 4 | 6 | 0 (non-IP)
+    uint8_t proto = 0;             // IP protocol (after IPv6 extension headers)
     uint8_t tcp_flags = 0;
     uint8_t icmp_type = 0, icmp_code = 0;
-    uint8_t frag = 0;       // 0 = not a fragment, 1 = first fragment, 2 = later fragment
-    uint8_t vlan_depth = 0; // 0 untagged, 1 802.1Q, 2 QinQ
-    uint16_t vlan = 0;      // outer VLAN id, 0 = untagged
+    uint8_t frag = 0;        // 0 = not a fragment, 1 = first fragment, 2 = later fragment
+    uint8_t vlan_depth = 0;  // 0 untagged, 1 802.1Q, 2 QinQ
+    uint16_t vlan = 0;       // outer VLAN id, 0 = untagged
     uint16_t inner_vlan = 0;
     uint16_t sport = 0, dport = 0;  // host order; ICMP: sport = echo id, dport = type<<8|code
-    uint32_t frag_id = 0;   // IPv4 id / IPv6 fragment identification
-    uint16_t frag_offset = 0;  // in 8-byte units
+    uint32_t frag_id = 0;           // IPv4 id / IPv6 fragment identification
+    uint16_t frag_offset = 0;       // in 8-byte units
     uint16_t l3_offset = 0, l4_offset = 0;
-    uint16_t l4_len = 0;    // bytes of L4 header+payload present in this packet
+    uint16_t l4_len = 0;  // bytes of L4 header+payload present in this packet
     uint8_t src_mac[6] = {}, dst_mac[6] = {};
     alignas(8) uint8_t src[16] = {};  // network order; IPv4 in [0..3], rest zero
     alignas(8) uint8_t dst[16] = {};

@@ -50,15 +50,15 @@ std::optional<std::string> start_port(const PortInfo& p, uint16_t queues, rte_me
     if (int rc = rte_eth_dev_info_get(p.id, &info); rc != 0)
         return "port " + p.name + ": cannot read device info: " + strerror(-rc);
     if (queues > info.max_rx_queues || queues > info.max_tx_queues)
-        return "port " + p.name + " supports " + std::to_string(info.max_rx_queues) +
-               " queues, " + std::to_string(queues) + " needed (one per worker)";
+        return "port " + p.name + " supports " + std::to_string(info.max_rx_queues) + " queues, " +
+               std::to_string(queues) + " needed (one per worker)";
 
     rte_eth_conf conf{};
     conf.rxmode.mtu = o.mtu;
     if (queues > 1) {
         // Symmetric RSS: both ports use the same repeated-16-bit key and the
         // same queue->lcore map, so both directions of a flow meet on one
-        // worker and its flow table (docs/architecture.md, multi-core).
+        // worker and its flow table (docs/dataplane.md, multi-core).
         static uint8_t sym_key[40];
         for (unsigned i = 0; i < sizeof(sym_key); i += 2) {
             sym_key[i] = 0x6d;
@@ -69,6 +69,11 @@ std::optional<std::string> start_port(const PortInfo& p, uint16_t queues, rte_me
         conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_key);
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+    }
+    if (o.replay_ordered) {
+        if (!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+            return "port " + p.name + " cannot timestamp received frames (--replay-ordered)";
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
     }
     if (o.mtu > RTE_ETHER_MTU && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;

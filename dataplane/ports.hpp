@@ -12,7 +12,9 @@
 namespace wg::dp {
 
 enum Side : uint8_t { kClinical = 0, kCore = 1 };
-inline const char* side_name(unsigned s) { return s == kClinical ? "clinical" : "core"; }
+inline const char* side_name(unsigned s) {
+    return s == kClinical ? "clinical" : "core";
+}
 
 struct PortInfo {
     uint16_t id = 0;

@@ -3,12 +3,15 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
+
+#include "pipeline.hpp"
+#include "policy/holder.hpp"
 
 namespace wg::dp {
 namespace {
 
-constexpr unsigned kMaxBurst = 256;
 // A full TX ring is usually transient (the peer is draining it); a few short
 // retries avoid dropping a burst for a hiccup of a microsecond.
 constexpr unsigned kTxRetries = 16;
@@ -22,45 +25,106 @@ uint16_t send_all(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n) {
     return sent;
 }
 
+struct Loop {
+    WorkerState* w;
+    WorkerCtx* ctx;
+    uint64_t ns_mult;  // ns = cycles * ns_mult >> 32
+    rte_mbuf* out[kMaxBurst];
+    PktTag tags[kMaxBurst];
+
+    // Runs one received burst through the pipeline and sends the result.
+    void handle(const PolicyTables* t, unsigned side, rte_mbuf** pkts, uint16_t n,
+                uint64_t rx_tsc) {
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        bump(w->ctr[side].rx_pkts, n);
+        bump(w->ctr[side].rx_bytes, bytes);
+        bump(w->rx_total, n);
+
+        const uint16_t nf = process_burst(*ctx, t, side, pkts, n, rx_tsc, out, tags);
+        const unsigned o = side ^ 1u;
+        const uint16_t sent = nf ? send_all(w->port[o], w->queue, out, nf) : 0;
+        uint64_t sent_bytes = 0;
+        for (uint16_t i = 0; i < sent; ++i) sent_bytes += rte_pktmbuf_pkt_len(out[i]);
+        for (uint16_t i = sent; i < nf; ++i) rte_pktmbuf_free(out[i]);
+        bump(w->ctr[o].tx_pkts, sent);
+        bump(w->ctr[o].tx_bytes, sent_bytes);
+        if (sent < nf) bump(w->ctr[o].tx_drop, nf - sent);
+        if (sent) {
+            // One RX stamp and one TX stamp per burst: every packet of the
+            // burst shares them (RX return -> TX done).
+            const uint64_t ns = ((rte_rdtsc() - rx_tsc) * ns_mult) >> 32;
+            for (uint16_t i = 0; i < sent; ++i)
+                ctx->stats->latency(static_cast<Path>(tags[i].path), tags[i].cls_slot, ns);
+        }
+    }
+
+    uint16_t budget(uint16_t burst) const {
+        if (!w->latch) return burst;
+        const uint64_t lim = w->latch->rx_limit.load(std::memory_order_relaxed);
+        const uint64_t got = w->rx_total;
+        if (got >= lim) return 0;
+        return static_cast<uint16_t>(lim - got < burst ? lim - got : burst);
+    }
+};
+
 }  // namespace
 
 int worker_main(void* arg) {
     auto* w = static_cast<WorkerState*>(arg);
+    Loop L{w, w->ctx, (uint64_t(1000000000) << 32) / rte_get_tsc_hz(), {}, {}};
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t burst = static_cast<uint16_t>(RTE_MIN(w->burst, kMaxBurst));
     const uint64_t start = rte_rdtsc();
     uint64_t busy = 0;
+    rte_mbuf* ahead[2] = {nullptr, nullptr};  // ordered mode lookahead
+    if (w->holder) w->holder->register_worker(w->wid);
 
     while (!w->stop->load(std::memory_order_relaxed)) {
         const uint64_t t0 = rte_rdtsc();
+        const PolicyTables* t = w->holder ? w->holder->current() : nullptr;
         bool worked = false;
-        for (unsigned side = 0; side < 2; ++side) {
-            const uint16_t n = rte_eth_rx_burst(w->port[side], w->queue, pkts, burst);
-            if (n == 0) continue;
-            worked = true;
-            uint64_t bytes = 0;
-            for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-            bump(w->ctr[side].rx_pkts, n);
-            bump(w->ctr[side].rx_bytes, bytes);
-
-            const unsigned out = side ^ 1u;
-            const uint16_t sent = send_all(w->port[out], w->queue, pkts, n);
-            uint64_t sent_bytes = bytes;
-            for (uint16_t i = sent; i < n; ++i) {
-                sent_bytes -= rte_pktmbuf_pkt_len(pkts[i]);
-                rte_pktmbuf_free(pkts[i]);
+        if (w->ts_dynfield < 0) {
+            for (unsigned side = 0; side < 2; ++side) {
+                const uint16_t want = L.budget(burst);
+                if (!want) break;
+                const uint16_t n = rte_eth_rx_burst(w->port[side], w->queue, pkts, want);
+                if (n == 0) continue;
+                worked = true;
+                L.handle(t, side, pkts, n, rte_rdtsc());
             }
-            bump(w->ctr[out].tx_pkts, sent);
-            bump(w->ctr[out].tx_bytes, sent_bytes);
-            if (sent < n) bump(w->ctr[out].tx_drop, n - sent);
+        } else {
+            // Replay mode: take the earlier of the two ports' next frames.
+            // Frames waiting in the lookahead are not yet processed; the
+            // latch only gates processing.
+            for (unsigned side = 0; side < 2; ++side)
+                if (!ahead[side]) rte_eth_rx_burst(w->port[side], w->queue, &ahead[side], 1);
+            if ((ahead[0] || ahead[1]) && L.budget(1)) {
+                unsigned side = ahead[0] ? 0 : 1;
+                if (ahead[0] && ahead[1]) {
+                    const auto ts = [&](rte_mbuf* m) {
+                        return *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const rte_mbuf_timestamp_t*);
+                    };
+                    side = ts(ahead[1]) < ts(ahead[0]) ? 1 : 0;
+                }
+                rte_mbuf* m = ahead[side];
+                ahead[side] = nullptr;
+                worked = true;
+                L.handle(t, side, &m, 1, rte_rdtsc());
+            }
         }
         const uint64_t t1 = rte_rdtsc();
+        pipeline_housekeeping(*w->ctx, t1);
         if (worked) busy += t1 - t0;
         bump(w->heartbeat, 1);
         // Publish cycle accounting every iteration: two relaxed stores.
         __atomic_store_n(&w->busy_cycles, busy, __ATOMIC_RELAXED);
         __atomic_store_n(&w->total_cycles, t1 - start, __ATOMIC_RELAXED);
+        if (w->holder) w->holder->quiescent(w->wid);
     }
+    for (rte_mbuf* m : ahead)
+        if (m) rte_pktmbuf_free(m);
+    if (w->holder) w->holder->offline(w->wid);
     return 0;
 }
 

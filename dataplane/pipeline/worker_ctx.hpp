@@ -1,0 +1,83 @@
+// Everything one worker lcore owns for the packet path: its flow and
+// fragment tables, counters, audit ring and limiter, the per-generation
+// cache (timeouts, counter map) and per-burst scratch arrays. Touched only by
+// that worker; the management thread reads `stats` and drains `audit`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <rte_ring.h>
+
+#include "audit/audit_ring.hpp"
+#include "flow/flow_table.hpp"
+#include "flow/frag_table.hpp"
+#include "packet_meta.hpp"
+#include "policy/tables.hpp"
+#include "stats/counter_map.hpp"
+#include "stats/lcore_stats.hpp"
+
+namespace wg::dp {
+
+inline constexpr unsigned kMaxBurst = 256;
+// Later fragments are accepted this long after their first fragment.
+inline constexpr unsigned kFragTtlMs = 5000;
+// Expired flows freed per main-loop iteration by the incremental sweep.
+inline constexpr unsigned kAgeBudget = 32;
+
+// Per forwarded packet: what the latency recorder needs after TX.
+struct PktTag {
+    uint8_t path = 0;  // dp::Path
+    uint16_t cls_slot = kNoSlot;
+};
+
+// Per burst slot: the verdict being built.
+struct PktState {
+    uint8_t action = 0;  // dp::Action
+    uint8_t path = 0;
+    uint16_t cls_slot = kNoSlot;
+    bool src_is_a = false;
+};
+
+struct WorkerCtx {
+    WorkerCtx(unsigned wid, uint32_t flow_capacity, uint64_t tsc_hz);
+    ~WorkerCtx();
+    WorkerCtx(const WorkerCtx&) = delete;
+    WorkerCtx& operator=(const WorkerCtx&) = delete;
+
+    unsigned wid;
+    uint64_t tsc_hz;
+    FlowTable flows;
+    FragTable frags;
+    LcoreStats* stats;
+    AuditLimiter limiter;
+    rte_ring* audit = nullptr;                  // nullptr: no audit (bench)
+    const CounterMapPublisher* maps = nullptr;  // nullptr: no per-class/rule counts
+
+    // Cache of the policy generation last seen.
+    uint64_t gen = 0;
+    const CounterMap* map = nullptr;
+    FlowTimeouts to;
+    uint32_t audit_per_sec = 10;
+    uint64_t frag_ttl = 0;
+
+    // Burst scratch (indexed by burst slot unless noted).
+    PacketMeta meta[kMaxBurst];
+    PktState ps[kMaxBurst];
+    uint32_t bytes[kMaxBurst];
+    FlowKey keys[kMaxBurst];
+    uint64_t hashes[kMaxBurst];
+    // Compacted lists (indexed by position, holding burst slots).
+    const FlowKey* lkeys[kMaxBurst];
+    uint64_t lhash[kMaxBurst];
+    FlowEntry* lhit[kMaxBurst];
+    uint16_t lidx[kMaxBurst];
+    uint16_t midx[kMaxBurst];
+    uint16_t fidx[kMaxBurst];  // later fragments
+    const PacketMeta* cmeta[kMaxBurst];
+    Ident csrc[kMaxBurst], cdst[kMaxBurst];
+    FlowDecision cdec[kMaxBurst];
+    uint16_t cidx[kMaxBurst];
+};
+
+}  // namespace wg::dp

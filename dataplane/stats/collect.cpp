@@ -1,0 +1,82 @@
+#include "stats/collect.hpp"
+
+namespace wg::dp {
+namespace {
+
+template <typename Pick>
+bool add_hist(const std::vector<const LcoreStats*>& lcores, Pick pick, stats::Histogram& h) {
+    h.counts.assign(stats::kHistBuckets, 0);
+    uint64_t total = 0;
+    for (const auto* s : lcores) {
+        const HistArr& a = pick(*s);
+        for (unsigned b = 0; b < stats::kHistBuckets; ++b) {
+            const uint64_t c = peek(a.counts[b]);
+            h.counts[b] += c;
+            total += c;
+        }
+        h.sum_ns += peek(a.sum_ns);
+    }
+    return total != 0;
+}
+
+}  // namespace
+
+void collect_stats(const std::vector<const LcoreStats*>& lcores, const SlotRegistry& reg,
+                   stats::Snapshot& snap) {
+    const auto& cn = reg.class_names();
+    for (size_t c = 0; c < cn.size() && c < kMaxClassSlots; ++c) {
+        stats::ClassCounters cc;
+        cc.cls = cn[c];
+        for (const auto* s : lcores)
+            for (unsigned v = 0; v < stats::kVerdicts; ++v) {
+                cc.packets[v] += peek(s->cls_pkts[c][v]);
+                cc.bytes[v] += peek(s->cls_bytes[c][v]);
+            }
+        snap.classes.push_back(std::move(cc));
+    }
+    const auto& rn = reg.rule_names();
+    for (size_t r = 0; r < rn.size() && r < kMaxRuleSlots; ++r) {
+        stats::RuleCounters rc;
+        rc.rule = rn[r];
+        for (const auto* s : lcores) {
+            rc.packets += peek(s->rule_pkts[r]);
+            rc.bytes += peek(s->rule_bytes[r]);
+        }
+        snap.rules.push_back(std::move(rc));
+    }
+    for (unsigned r = 1; r < kReasons; ++r) {
+        uint64_t v = 0;
+        for (const auto* s : lcores) v += peek(s->drops[r]);
+        snap.drops.push_back({reason_name(static_cast<Reason>(r)), v});
+    }
+    for (unsigned c = 0; c < kCtrCount; ++c) {
+        uint64_t v = 0;
+        for (const auto* s : lcores) v += peek(s->ctr[c]);
+        snap.counters.push_back({ctr_name(c), v});
+    }
+    uint64_t entries = 0, cap = 0;
+    for (const auto* s : lcores) {
+        entries += peek(s->flow_entries);
+        cap += peek(s->flow_capacity);
+    }
+    snap.gauges.push_back({"flow_table_entries", entries});
+    snap.gauges.push_back({"flow_table_capacity", cap});
+
+    for (unsigned p = 0; p < kPaths; ++p) {
+        stats::Histogram h;
+        h.path = path_name(p);
+        if (add_hist(
+                lcores, [p](const LcoreStats& s) -> const HistArr& { return s.hist[p]; }, h))
+            snap.histograms.push_back(std::move(h));
+    }
+    for (size_t c = 0; c < cn.size() && c < kHistClassSlots; ++c)
+        for (unsigned p = 0; p < kPaths; ++p) {
+            stats::Histogram h;
+            h.path = path_name(p);
+            h.cls = cn[c];
+            auto pick = [c, p](const LcoreStats& s) -> const HistArr& { return s.cls_hist[c][p]; };
+            if (add_hist(lcores, pick, h)) snap.histograms.push_back(std::move(h));
+        }
+}
+
+}  // namespace wg::dp

@@ -1,0 +1,72 @@
+// Tiny frame builder for the dataplane unit tests (no scapy in C++ tests).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+namespace wg::test {
+
+struct Bytes {
+    std::vector<uint8_t> b;
+    Bytes& u8(uint8_t v) {
+        b.push_back(v);
+        return *this;
+    }
+    Bytes& u16(uint16_t v) { return u8(uint8_t(v >> 8)).u8(uint8_t(v)); }
+    Bytes& u32(uint32_t v) { return u16(uint16_t(v >> 16)).u16(uint16_t(v)); }
+    Bytes& raw(std::initializer_list<uint8_t> l) {
+        b.insert(b.end(), l);
+        return *this;
+    }
+    Bytes& raw(const std::vector<uint8_t>& v) {
+        b.insert(b.end(), v.begin(), v.end());
+        return *this;
+    }
+    Bytes& zeros(size_t n) {
+        b.insert(b.end(), n, 0);
+        return *this;
+    }
+};
+
+inline const std::vector<uint8_t> kMacA = {0x02, 0, 0, 0, 0, 0x0a};
+inline const std::vector<uint8_t> kMacB = {0x02, 0, 0, 0, 0, 0x0b};
+
+inline Bytes eth(uint16_t type, std::initializer_list<uint16_t> vlans = {}) {
+    Bytes f;
+    f.raw(kMacB).raw(kMacA);
+    bool outer = true;
+    for (uint16_t v : vlans) {
+        f.u16(outer && vlans.size() > 1 ? 0x88a8 : 0x8100).u16(v);
+        outer = false;
+    }
+    return f.u16(type);
+}
+
+// IPv4 header (no checksum: the parser does not verify it).
+inline Bytes& ipv4(Bytes& f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t payload,
+                   uint16_t frag = 0, uint16_t id = 1, std::vector<uint8_t> opts = {}) {
+    const auto ihl = uint8_t(5 + opts.size() / 4);
+    f.u8(uint8_t(0x40 | ihl)).u8(0).u16(uint16_t(ihl * 4 + payload)).u16(id).u16(frag);
+    f.u8(64).u8(proto).u16(0).u32(src).u32(dst).raw(opts);
+    return f;
+}
+
+inline Bytes& ipv6(Bytes& f, uint8_t last_octet_src, uint8_t last_octet_dst, uint8_t nh,
+                   uint16_t payload) {
+    f.u32(0x60000000).u16(payload).u8(nh).u8(64);
+    f.raw({0x20, 0x01, 0x0d, 0xb8}).zeros(11).u8(last_octet_src);
+    f.raw({0x20, 0x01, 0x0d, 0xb8}).zeros(11).u8(last_octet_dst);
+    return f;
+}
+
+inline Bytes& tcp(Bytes& f, uint16_t sp, uint16_t dp, uint8_t flags, uint8_t doff = 5) {
+    f.u16(sp).u16(dp).u32(1).u32(0).u8(uint8_t(doff << 4)).u8(flags).u16(8192).u16(0).u16(0);
+    return f;
+}
+
+inline Bytes& udp(Bytes& f, uint16_t sp, uint16_t dp, uint16_t payload) {
+    return f.u16(sp).u16(dp).u16(uint16_t(8 + payload)).u16(0);
+}
+
+}  // namespace wg::test

@@ -1,0 +1,395 @@
+// The pipeline on arrays of mbufs, in-process (the bench hook), against
+// FakeTables: verdicts, reply matching, monitor mode, reload re-evaluation,
+// full-table behaviour per class, fragments, bypass, essentials, audit and
+// its per-source rate limit, aging. Time is explicit: hz = 1 MHz.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "fake_tables.hpp"
+#include "frames.hpp"
+#include "pipeline.hpp"
+
+using namespace wg::dp;
+using namespace wg::test;
+using Frame = std::vector<uint8_t>;
+
+namespace {
+
+constexpr uint64_t kHz = 1000000;
+
+rte_mempool* pool() {
+    static rte_mempool* mp = [] {
+        std::string prefix = "wg-pipe-" + std::to_string(getpid());
+        const char* argv[] = {"pipeline-test", "--no-huge",     "-m",           "128", "--no-pci",
+                              "--no-shconf",   "--file-prefix", prefix.c_str(), "-l",  "0",
+                              "--log-level",   "error"};
+        if (rte_eal_init(int(std::size(argv)), const_cast<char**>(argv)) < 0)
+            return (rte_mempool*)nullptr;
+        return rte_pktmbuf_pool_create("wg_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    }();
+    REQUIRE(mp);
+    return mp;
+}
+
+uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
+}
+const uint32_t kPump = ip(198, 18, 0, 10), kMon = ip(198, 18, 0, 150), kOpen = ip(198, 18, 0, 210),
+               kSrv = ip(198, 19, 0, 5), kSrv2 = ip(198, 19, 0, 6);
+
+Frame tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 6, 20);
+    tcp(f, sp, dp, flags);
+    return f.b;
+}
+Frame udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 17, 12);
+    udp(f, sp, dp, 4);
+    f.u32(0xdeadbeef);
+    return f.b;
+}
+Frame icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t id) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 1, 8);
+    f.u8(type).u8(0).u16(0).u16(id).u16(1);
+    return f.b;
+}
+
+struct Rig {
+    explicit Rig(uint32_t flows = 1024) : w(next_id(), flows, kHz) {
+        pool();
+        std::string err;
+        w.audit = audit_ring_create(w.wid + 100, 0, err);
+        REQUIRE(w.audit);
+        pub.publish(std::make_unique<CounterMap>(reg.map_for(t1.policy())));
+        w.maps = &pub;
+    }
+    ~Rig() { rte_ring_free(w.audit); }
+    static unsigned next_id() {
+        static unsigned n = 0;
+        return n++;
+    }
+
+    // Sends frames in one burst; returns what was forwarded, in order.
+    std::vector<Frame> run(unsigned side, const std::vector<Frame>& frames, uint64_t now = 1000,
+                           const PolicyTables* t = reinterpret_cast<const PolicyTables*>(1)) {
+        if (t == reinterpret_cast<const PolicyTables*>(1)) t = cur;
+        std::vector<rte_mbuf*> in;
+        for (const auto& f : frames) {
+            rte_mbuf* m = rte_pktmbuf_alloc(pool());
+            REQUIRE(m);
+            char* p = rte_pktmbuf_append(m, uint16_t(f.size()));
+            REQUIRE(p);
+            std::copy(f.begin(), f.end(), p);
+            in.push_back(m);
+        }
+        std::vector<rte_mbuf*> out(in.size());
+        std::vector<PktTag> tags(in.size());
+        uint16_t n =
+            process_burst(w, t, side, in.data(), uint16_t(in.size()), now, out.data(), tags.data());
+        std::vector<Frame> res;
+        last_tags.assign(tags.begin(), tags.begin() + n);
+        for (uint16_t i = 0; i < n; ++i) {
+            auto* d = rte_pktmbuf_mtod(out[i], uint8_t*);
+            res.emplace_back(d, d + rte_pktmbuf_pkt_len(out[i]));
+            rte_pktmbuf_free(out[i]);
+        }
+        return res;
+    }
+    std::vector<AuditRecord> drain() {
+        std::vector<AuditRecord> v;
+        audit_drain(w.audit, v, 10000);
+        return v;
+    }
+    uint64_t drops(Reason r) const { return w.stats->drops[unsigned(r)]; }
+    uint64_t ctr(Ctr c) const { return w.stats->ctr[c]; }
+    uint64_t cls(const char* name, wg::stats::Verdict v) const {
+        const auto& n = reg.class_names();
+        for (size_t i = 0; i < n.size(); ++i)
+            if (n[i] == name) return w.stats->cls_pkts[i][unsigned(v)];
+        return 0;
+    }
+    uint64_t rule(const char* name) const {
+        const auto& n = reg.rule_names();
+        for (size_t i = 0; i < n.size(); ++i)
+            if (n[i] == name) return w.stats->rule_pkts[i];
+        return 0;
+    }
+
+    FakeTables t1{1};
+    const PolicyTables* cur = &t1;
+    SlotRegistry reg;
+    CounterMapPublisher pub;
+    WorkerCtx w;
+    std::vector<PktTag> last_tags;
+};
+
+using V = wg::stats::Verdict;
+
+}  // namespace
+
+TEST_CASE("No policy: every frame is bridged unchanged, malformed ones too") {
+    Rig r;
+    std::vector<Frame> in = {tcp4(kPump, kSrv, 1, 22, 0x02), {1, 2, 3}, udp4(kSrv, kPump, 9, 9)};
+    auto out = r.run(0, in, 1000, nullptr);
+    CHECK(out == in);
+    CHECK(r.ctr(kCtrNoPolicyForwarded) == 3);
+    CHECK(r.ctr(kCtrMalformedForwarded) == 1);
+    CHECK(r.ctr(kCtrNewFlows) == 0);
+}
+
+TEST_CASE("Allowed TCP flow: request creates state, replies match it") {
+    Rig r;
+    auto syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
+    CHECK(r.run(0, {syn}) == std::vector<Frame>{syn});
+    CHECK(r.ctr(kCtrNewFlows) == 1);
+    CHECK(r.last_tags[0].path == uint8_t(Path::NewFlow));
+    auto synack = tcp4(kSrv, kPump, 443, 40000, 0x12);
+    CHECK(r.run(1, {synack}).size() == 1);
+    CHECK(r.last_tags[0].path == uint8_t(Path::Established));
+    auto ack = tcp4(kPump, kSrv, 40000, 443, 0x10);
+    CHECK(r.run(0, {ack, ack}).size() == 2);
+    CHECK(r.ctr(kCtrNewFlows) == 1);
+    CHECK(r.cls("pump", V::Allowed) == 4);
+    CHECK(r.rule("pump/https") == 4);
+    CHECK(r.w.flows.size() == 1);
+    CHECK(r.drain().empty());
+}
+
+TEST_CASE("Denied flow is dropped, counted and audited") {
+    Rig r;
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 22, 0x02)}).empty());
+    CHECK(r.drops(Reason::DefaultDeny) == 1);
+    CHECK(r.cls("pump", V::Denied) == 1);
+    CHECK(r.rule("pump/default") == 1);
+    CHECK(r.w.flows.size() == 0);
+    auto ev = r.drain();
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].dport == 22);
+    CHECK(ev[0].src_class == 1);
+    CHECK(ev[0].dst_class == 2);
+    CHECK(ev[0].reason == uint8_t(Reason::DefaultDeny));
+    CHECK(ev[0].verdict == uint8_t(V::Denied));
+    CHECK(ev[0].generation == 1);
+}
+
+TEST_CASE("Reply-only traffic without a request is denied") {
+    Rig r;
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).empty());
+    CHECK(r.drops(Reason::ReplyWithoutFlow) == 1);
+    // A UDP "reply" is judged as a new flow in its own direction: denied.
+    CHECK(r.run(1, {udp4(kSrv, kPump, 53, 5353)}).empty());
+    CHECK(r.drops(Reason::DefaultDeny) == 1);
+}
+
+TEST_CASE("A reply arriving on the initiator's port does not ride the flow") {
+    Rig r;
+    r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)});
+    // Forged server-to-pump packet injected from the clinical side.
+    CHECK(r.run(0, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).empty());
+    CHECK(r.drops(Reason::SpoofedSide) == 1);
+    // And a new flow from a core-space source on the clinical port.
+    CHECK(r.run(0, {tcp4(kSrv2, kPump, 1, 443, 0x02)}).empty());
+    CHECK(r.drops(Reason::SpoofedSide) == 2);
+}
+
+TEST_CASE("Monitor mode forwards would-deny flows and records them once") {
+    Rig r;
+    auto f = udp4(kMon, kSrv, 7000, 161);
+    CHECK(r.run(0, {f, f, f}).size() == 3);
+    CHECK(r.cls("mon", V::WouldDeny) == 3);
+    CHECK(r.ctr(kCtrNewFlows) == 1);
+    auto ev = r.drain();
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].verdict == uint8_t(V::WouldDeny));
+}
+
+TEST_CASE("Two packets of a new flow in one burst create one entry") {
+    Rig r;
+    auto syn = tcp4(kPump, kSrv, 40001, 443, 0x02);
+    CHECK(r.run(0, {syn, syn}).size() == 2);
+    CHECK(r.ctr(kCtrNewFlows) == 1);
+    CHECK(r.w.flows.size() == 1);
+}
+
+TEST_CASE("Reload: established flows are re-evaluated lazily, once") {
+    Rig r;
+    auto syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
+    auto ping = icmp4(kPump, kSrv, 8, 7);
+    r.run(0, {syn, ping});
+    CHECK(r.w.flows.size() == 2);
+    // Same rules, next generation: flows survive, each re-checked once.
+    FakeTables t2(2);
+    r.cur = &t2;
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x10)}).size() == 1);
+    CHECK(r.ctr(kCtrFlowsReevaluated) == 1);
+    // A policy that revokes everything: the next packet of each flow is
+    // dropped and its entry removed.
+    FakeTables t3(3, true);
+    r.pub.publish(std::make_unique<CounterMap>(r.reg.map_for(t3.policy())));
+    r.cur = &t3;
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x10), icmp4(kSrv, kPump, 0, 7)}).empty());
+    CHECK(r.ctr(kCtrFlowsRevoked) == 2);
+    CHECK(r.w.flows.size() == 0);
+    auto ev = r.drain();
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].generation == 3);
+}
+
+TEST_CASE("Full table: closed classes drop, open classes forward statelessly") {
+    Rig r(16);
+    std::vector<Frame> fill;
+    for (uint16_t p = 0; p < 16; ++p)
+        fill.push_back(tcp4(kPump, kSrv, uint16_t(30000 + p), 443, 0x02));
+    CHECK(r.run(0, fill).size() == 16);
+    REQUIRE(r.w.flows.size() == 16);
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 31000, 443, 0x02)}).empty());
+    CHECK(r.drops(Reason::FlowTableFull) == 1);
+    CHECK(r.run(0, {tcp4(kOpen, kSrv, 31000, 443, 0x02)}).size() == 1);
+    CHECK(r.ctr(kCtrFlowTableFull) == 2);
+    CHECK(r.ctr(kCtrFlowTableFullForwarded) == 1);
+    // The open flow's reply has no state but its class fails open.
+    CHECK(r.run(1, {tcp4(kSrv, kOpen, 443, 31000, 0x12)}).size() == 1);
+    // Denied flows stay denied when the table is full.
+    CHECK(r.run(0, {tcp4(kOpen, kSrv, 31000, 22, 0x02)}).empty());
+    // Telemetry is never affected.
+    CHECK(r.run(0, {udp4(kMon, ip(239, 1, 1, 1), 4000, 5000)}).size() == 1);
+    // Once entries expire (SYN timeout 30 s), new flows are admitted again.
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 31001, 443, 0x02)}, 1000 + 31 * kHz).size() == 1);
+}
+
+TEST_CASE("Telemetry bypass is forwarded first and counted") {
+    Rig r;
+    auto t = udp4(kMon, ip(239, 1, 1, 1), 4000, 5000);
+    CHECK(r.run(0, {t, t}).size() == 2);
+    CHECK(r.last_tags[0].path == uint8_t(Path::Bypass));
+    CHECK(r.cls("mon", V::Bypassed) == 2);
+    CHECK(r.rule("bypass/telemetry") == 2);
+    CHECK(r.w.flows.size() == 0);
+}
+
+TEST_CASE("Essentials: ARP forwarded, other non-IP and other VLANs dropped") {
+    Rig r;
+    Bytes arp = eth(0x0806);
+    arp.u16(1).u16(0x0800).u8(6).u8(4).u16(1).raw(kMacA).u32(kPump).zeros(6).u32(kSrv);
+    Bytes other = eth(0x88b5);
+    other.zeros(46);
+    Bytes vlan = eth(0x0800, {999});
+    ipv4(vlan, kPump, kSrv, 17, 8);
+    udp(vlan, 1, 2, 0);
+    auto out = r.run(0, {arp.b, other.b, vlan.b});
+    CHECK(out == std::vector<Frame>{arp.b});
+    CHECK(r.ctr(kCtrEssentialsForwarded) == 1);
+    CHECK(r.drops(Reason::EssentialDrop) == 1);
+    CHECK(r.drops(Reason::OtherVlan) == 1);
+}
+
+TEST_CASE("Malformed frames are dropped with their reason when a policy is set") {
+    Rig r;
+    auto bad = tcp4(kPump, kSrv, 1, 443, 0x02);
+    bad[14] = 0x43;  // IHL 3
+    CHECK(r.run(0, {bad, Frame{1, 2, 3, 4, 5}}).empty());
+    CHECK(r.drops(Reason::BadIpHeader) == 1);
+    CHECK(r.drops(Reason::TruncatedL2) == 1);
+}
+
+TEST_CASE("Fragments: the first decides, later ones follow; evasive ones are dropped") {
+    Rig r;
+    Bytes first = eth(0x0800);
+    ipv4(first, kPump, kSrv, 6, 24, 0x2000, 77);
+    tcp(first, 40000, 443, 0x02);
+    first.zeros(4);
+    Bytes later = eth(0x0800);
+    ipv4(later, kPump, kSrv, 6, 16, 3, 77);
+    later.zeros(16);
+    CHECK(r.run(0, {first.b, later.b}).size() == 2);
+    CHECK(r.ctr(kCtrFragmentsFollowed) == 1);
+
+    Bytes denied_first = eth(0x0800);
+    ipv4(denied_first, kPump, kSrv, 6, 24, 0x2000, 78);
+    tcp(denied_first, 40000, 22, 0x02);
+    denied_first.zeros(4);
+    Bytes denied_later = eth(0x0800);
+    ipv4(denied_later, kPump, kSrv, 6, 16, 3, 78);
+    denied_later.zeros(16);
+    CHECK(r.run(0, {denied_first.b, denied_later.b}).empty());
+    CHECK(r.drops(Reason::DefaultDeny) == 2);
+
+    Bytes orphan = eth(0x0800);
+    ipv4(orphan, kPump, kSrv, 6, 16, 3, 79);
+    orphan.zeros(16);
+    Bytes tiny = eth(0x0800);
+    ipv4(tiny, kPump, kSrv, 6, 8, 0x2000, 80);
+    tiny.u16(40000).u16(443).u32(0);
+    Bytes overlap = eth(0x0800);
+    ipv4(overlap, kPump, kSrv, 6, 16, 1, 77);
+    overlap.zeros(16);
+    CHECK(r.run(0, {orphan.b, tiny.b, overlap.b}).empty());
+    CHECK(r.drops(Reason::FragmentNoFlow) == 1);
+    CHECK(r.drops(Reason::TinyFragment) == 1);
+    CHECK(r.drops(Reason::OverlappingFragment) == 1);
+}
+
+TEST_CASE("Audit is rate-limited per source; the next event carries the count") {
+    Rig r;
+    std::vector<Frame> flood;
+    for (uint16_t p = 0; p < 50; ++p)
+        flood.push_back(tcp4(kPump, kSrv, uint16_t(20000 + p), 22, 0x02));
+    CHECK(r.run(0, flood, 1000).empty());
+    CHECK(r.drain().size() == 10);
+    CHECK(r.ctr(kCtrAuditSuppressed) == 40);
+    // Another source is not affected by the first one's flood.
+    CHECK(r.run(0, {tcp4(kOpen, kSrv, 1, 22, 0x02)}, 1000).empty());
+    CHECK(r.drain().size() == 1);
+    // One second later the first source may speak again and reports 40.
+    r.run(0, {tcp4(kPump, kSrv, 1, 22, 0x02)}, 1000 + kHz);
+    auto ev = r.drain();
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].suppressed == 40);
+}
+
+TEST_CASE("Audit ring full: events are lost and counted, nothing blocks") {
+    Rig r;
+    uint64_t now = 1000;
+    // One event per distinct source, far more than the ring holds.
+    for (unsigned b = 0; b < 12; ++b) {
+        std::vector<Frame> burst;
+        for (unsigned i = 0; i < 100; ++i)
+            burst.push_back(tcp4(ip(198, 18, uint8_t(1 + b), uint8_t(1 + i % 90)), kSrv,
+                                 uint16_t(100 + i), 22, 0x02));
+        r.run(0, burst, now);
+    }
+    CHECK(r.ctr(kCtrAuditEmitted) + r.ctr(kCtrAuditLost) == 1200);
+    CHECK(r.ctr(kCtrAuditLost) > 0);
+    CHECK(r.drain().size() == r.ctr(kCtrAuditEmitted));
+}
+
+TEST_CASE("Aging: an idle UDP flow expires; its reply is then a new flow") {
+    Rig r;
+    auto q = udp4(kMon, kSrv, 7000, 161);
+    r.run(0, {q}, 1000);
+    CHECK(r.w.flows.size() == 1);
+    r.run(1, {udp4(kSrv, kMon, 161, 7000)}, 2000);
+    CHECK(r.last_tags[0].path == uint8_t(Path::Established));
+    pipeline_housekeeping(r.w, 2000 + 121 * kHz);
+    CHECK(r.w.flows.size() == 0);
+    CHECK(r.ctr(kCtrFlowsExpired) == 1);
+}
+
+TEST_CASE("A new SYN on a closed connection starts a new flow") {
+    Rig r;
+    r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)});
+    r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x04)});  // RST
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
+    CHECK(r.ctr(kCtrNewFlows) == 2);
+}
