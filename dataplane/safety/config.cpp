@@ -1,0 +1,227 @@
+#include "safety/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace wg::safety {
+namespace {
+
+bool to_u32(const std::string& s, uint32_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+std::optional<std::string> parse_one(const std::string& item, BootstrapBypass& b) {
+    std::string addr = item, ports;
+    // IPv6 addresses contain ':'; ports follow the prefix length or, for
+    // IPv4, the last ':'. Accept "[v6]/len:ports" and "v4[/len][:ports]".
+    if (!item.empty() && item[0] == '[') {
+        const auto close = item.find(']');
+        if (close == std::string::npos) return "'" + item + "': missing ']'";
+        addr = item.substr(1, close - 1);
+        std::string rest = item.substr(close + 1);
+        if (!rest.empty() && rest[0] == '/') {
+            const auto c = rest.find(':');
+            addr += rest.substr(0, c);
+            if (c != std::string::npos) ports = rest.substr(c + 1);
+        } else if (!rest.empty() && rest[0] == ':') {
+            ports = rest.substr(1);
+        } else if (!rest.empty()) {
+            return "'" + item + "': unexpected '" + rest + "'";
+        }
+    } else if (std::count(item.begin(), item.end(), ':') == 1) {
+        const auto c = item.find(':');
+        addr = item.substr(0, c);
+        ports = item.substr(c + 1);
+    }
+    std::string host = addr, len;
+    if (const auto sl = addr.find('/'); sl != std::string::npos) {
+        host = addr.substr(0, sl);
+        len = addr.substr(sl + 1);
+    }
+    b = BootstrapBypass{};
+    if (inet_pton(AF_INET, host.c_str(), b.addr.data()) == 1) {
+        b.family = 4;
+        b.len = 32;
+    } else if (inet_pton(AF_INET6, host.c_str(), b.addr.data()) == 1) {
+        b.family = 6;
+        b.len = 128;
+    } else {
+        return "'" + item + "': '" + host + "' is not an IP address";
+    }
+    if (!len.empty()) {
+        uint32_t l;
+        if (!to_u32(len, l) || l > (b.family == 4 ? 32u : 128u))
+            return "'" + item + "': bad prefix length '" + len + "'";
+        b.len = static_cast<uint8_t>(l);
+    }
+    if (!ports.empty()) {
+        const auto d = ports.find('-');
+        uint32_t lo, hi;
+        if (!to_u32(ports.substr(0, d), lo)) return "'" + item + "': bad port '" + ports + "'";
+        hi = lo;
+        if (d != std::string::npos && !to_u32(ports.substr(d + 1), hi))
+            return "'" + item + "': bad port range '" + ports + "'";
+        if (lo > 65535 || hi > 65535 || lo > hi)
+            return "'" + item + "': bad port range '" + ports + "'";
+        b.port_lo = static_cast<uint16_t>(lo);
+        b.port_hi = static_cast<uint16_t>(hi);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+const char* overload_action_name(OverloadAction a) {
+    switch (a) {
+        case OverloadAction::Shed:
+            return "shed";
+        case OverloadAction::Pass:
+            return "pass";
+        case OverloadAction::Class:
+            return "class";
+    }
+    return "?";
+}
+
+std::optional<std::string> parse_bootstrap_list(const std::string& s,
+                                                std::vector<BootstrapBypass>& out) {
+    size_t pos = 0;
+    while (pos <= s.size()) {
+        const auto comma = s.find(',', pos);
+        const std::string item =
+            s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (!item.empty()) {
+            BootstrapBypass b;
+            if (auto e = parse_one(item, b)) return e;
+            out.push_back(b);
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return std::nullopt;
+}
+
+bool parse_safety_option(int argc, char** argv, int& i, SafetyOptions& o,
+                         std::optional<std::string>& err) {
+    const std::string a = argv[i];
+    auto value = [&]() -> const char* {
+        if (i + 1 >= argc) {
+            err = "option " + a + " needs a value";
+            return nullptr;
+        }
+        return argv[++i];
+    };
+    auto num = [&](uint32_t& dst) {
+        const char* v = value();
+        if (v && !to_u32(v, dst)) err = "option " + a + ": '" + v + "' is not a number";
+    };
+    if (a == "--stall-timeout-ms") {
+        num(o.stall_timeout_ms);
+    } else if (a == "--stall-recover-ms") {
+        num(o.recover_ms);
+    } else if (a == "--overload-burst-us") {
+        num(o.overload_burst_us);
+    } else if (a == "--overload-backlog") {
+        num(o.overload_backlog);
+    } else if (a == "--overload-strikes") {
+        num(o.overload_strikes);
+    } else if (a == "--overload-quiet-ms") {
+        num(o.overload_quiet_ms);
+    } else if (a == "--overload-action") {
+        if (const char* v = value()) {
+            const std::string s = v;
+            if (s == "shed")
+                o.overload_action = OverloadAction::Shed;
+            else if (s == "pass")
+                o.overload_action = OverloadAction::Pass;
+            else if (s == "class")
+                o.overload_action = OverloadAction::Class;
+            else
+                err = "--overload-action must be shed, pass or class, not '" + s + "'";
+        }
+    } else if (a == "--pool-low-pct") {
+        num(o.pool_low_pct);
+    } else if (a == "--no-policy") {
+        if (const char* v = value()) {
+            const std::string s = v;
+            if (s == "open")
+                o.no_policy_closed = false;
+            else if (s == "closed")
+                o.no_policy_closed = true;
+            else
+                err = "--no-policy must be open or closed, not '" + s + "'";
+        }
+    } else if (a == "--bootstrap-bypass") {
+        if (const char* v = value()) {
+            if (auto e = parse_bootstrap_list(v, o.bootstrap)) err = "--bootstrap-bypass " + *e;
+        }
+    } else if (a == "--hw-bypass") {
+        if (const char* v = value()) {
+            const std::string s = v;
+            if (s == "off")
+                o.hw_bypass = HwBypassMode::Off;
+            else if (s == "auto")
+                o.hw_bypass = HwBypassMode::Auto;
+            else if (s == "require")
+                o.hw_bypass = HwBypassMode::Require;
+            else
+                err = "--hw-bypass must be off, auto or require, not '" + s + "'";
+        }
+    } else if (a == "--hw-bypass-timeout-ms") {
+        num(o.hw_bypass_timeout_ms);
+    } else if (a == "--scan-hosts") {
+        num(o.limiter_hosts);
+    } else if (a == "--deny-cache-ms") {
+        num(o.neg_cache_ms);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::optional<std::string> check_safety_options(const SafetyOptions& o) {
+    if (o.stall_timeout_ms < 10 || o.stall_timeout_ms > 60000)
+        return std::string("--stall-timeout-ms must be 10..60000");
+    if (o.recover_ms < 1 || o.recover_ms > 60000)
+        return std::string("--stall-recover-ms must be 1..60000");
+    if (o.overload_strikes < 1 || o.overload_strikes > 1000)
+        return std::string("--overload-strikes must be 1..1000");
+    if (o.pool_low_pct > 90) return std::string("--pool-low-pct must be 0..90");
+    if (o.limiter_hosts < 64 || o.limiter_hosts > (1u << 24))
+        return std::string("--scan-hosts must be 64..16777216");
+    if (o.neg_cache_ms > 600000) return std::string("--deny-cache-ms must be 0..600000");
+    if (o.hw_bypass != HwBypassMode::Off && ixgbe_timeout_code(o.hw_bypass_timeout_ms) == 0)
+        return std::string("--hw-bypass-timeout-ms must be at most 32000");
+    return std::nullopt;
+}
+
+const char* safety_usage() {
+    return "clinical safety (docs/clinical-safety.md):\n"
+           "  --no-policy open|closed   before the first policy: bridge everything (open,\n"
+           "                        default) or pass only essentials and --bootstrap-bypass\n"
+           "  --bootstrap-bypass LIST   telemetry known before any policy, e.g.\n"
+           "                        198.18.20.0/24:5000-5999,239.1.1.1:7000 (UDP, src or dst)\n"
+           "  --stall-timeout-ms N  heartbeat silence before the watchdog takes a worker's\n"
+           "                        queues and forwards them in pure bypass (default 200)\n"
+           "  --stall-recover-ms N  steady heartbeat before handing them back (default 50)\n"
+           "  --hw-bypass off|auto|require  bypass-NIC watchdog (default auto)\n"
+           "  --hw-bypass-timeout-ms N  its timeout, 1500..32000 (default 1500)\n"
+           "  --overload-burst-us N  a burst slower than this is an overload sign (default\n"
+           "                        500, 0 = off)\n"
+           "  --overload-backlog N  RX descriptors waiting that mean overload (default 3/4\n"
+           "                        of the ring, where the PMD reports it)\n"
+           "  --overload-strikes N  slow bursts in a row that enter overload (default 4)\n"
+           "  --overload-quiet-ms N  calm time before leaving overload (default 100)\n"
+           "  --overload-action shed|pass|class  non-telemetry while overloaded: drop,\n"
+           "                        forward uninspected, or per class on_failure (default)\n"
+           "  --pool-low-pct N      free mbufs below N% of the pool: overload (default 5)\n"
+           "  --scan-hosts N        source hosts tracked per worker for new-flow limits\n"
+           "                        (default 16384)\n"
+           "  --deny-cache-ms N     how long a denied flow is remembered (default 2000)\n";
+}
+
+}  // namespace wg::safety
