@@ -11,11 +11,31 @@
 //    with another MAC resolves to `spoofed_class` and is audited as spoofed.
 //    MAC identity is only used for hosts on the clinical side (core-side
 //    frames carry the router's MAC).
+//    A bound entry is matched only by the pair: its MAC with another IP is
+//    not that host (the lookup continues by IP). Spoofing beats a MAC match:
+//    a known MAC that takes a bound IP is still spoofed. Precisely:
+//    binding (mac and ip) > bound ip seen with another mac (spoofed) > mac >
+//    exact ip > longest subnet > unknown; ties go to the lowest host index;
+//    entries with a vlan only match frames of that vlan.
 //  * Sides. `clinical_space`/`core_space` list the address spaces of each
-//    side. A packet arriving on the clinical port whose source lies in the
-//    core space (or the reverse) is dropped as spoofed.
-//  * Order, fixed: essentials (L2 control, non-IP) -> telemetry bypass ->
+//    side. An address belongs to the side of its longest matching prefix
+//    (so core_space may be 0.0.0.0/0 around a more specific clinical space;
+//    an identical prefix on both sides is a compile error). A packet
+//    arriving on the clinical port whose source belongs to the core side (or
+//    the reverse) is dropped as spoofed; an address in neither is not.
+//  * Essentials on IP: DHCP is UDP with both ports in {67,68} or both in
+//    {546,547}; ND is ICMPv6 types 133-137; IGMP is IP protocol 2 and MLD is
+//    ICMPv6 types 130-132 and 143.
+//  * Order, fixed: essentials (VLAN scope, L2 control, non-IP, DHCP, ND,
+//    IGMP/MLD) -> telemetry bypass -> side anti-spoofing -> identity ->
 //    guardrails (deny beats any allow) -> class allow rules -> defaults.
+//    Bypass runs before the side check on purpose: it is a pure header match
+//    on exact telemetry hosts and groups and must never be dropped; a host
+//    that spoofs a monitor's address gains only a UDP stream to the group.
+//  * Guardrails are stored enforce-mode first, then monitor-mode (each in
+//    file order), so "first matching guardrail" is also "enforce wins".
+//    The first matching guardrail decides: Deny (enforce) or WouldDeny.
+//  * Class allow rules: the matching rule with the lowest id is reported.
 //  * Rules are oriented initiator -> responder. A class's `egress` rule has
 //    the class on the initiator side, an `ingress` rule on the responder
 //    side. A new flow is allowed if any allow rule matches; replies of an
@@ -37,27 +57,33 @@ namespace wg::policy {
 inline constexpr uint16_t kUnknownClass = 0;   // class id of hosts not in the inventory
 inline constexpr uint16_t kAnyClass = 0xffff;  // wildcard in rules
 inline constexpr uint16_t kAnyZone = 0xffff;
-inline constexpr uint16_t kNoZone = 0;         // zone id 0 = "" (no zone)
-inline constexpr uint16_t kAnyVlan = 0xffff;   // wildcard; 0 means untagged
+inline constexpr uint16_t kNoZone = 0;        // zone id 0 = "" (no zone)
+inline constexpr uint16_t kAnyVlan = 0xffff;  // wildcard; 0 means untagged
 inline constexpr uint32_t kNoRule = 0xffffffff;
 
 enum class Action : uint8_t { Deny = 0, Allow = 1 };
 enum class Mode : uint8_t { Enforce = 0, Monitor = 1 };
 enum class FailMode : uint8_t { Open = 0, Closed = 1 };
-enum class Tier : uint8_t { Essentials = 0, Bypass = 1, Guardrail = 2, ClassAllow = 3, Default = 4 };
+enum class Tier : uint8_t {
+    Essentials = 0,
+    Bypass = 1,
+    Guardrail = 2,
+    ClassAllow = 3,
+    Default = 4
+};
 // IP protocol numbers; Any matches every protocol.
 enum class Proto : uint8_t { Any = 0, Icmp = 1, Tcp = 6, Udp = 17, Icmpv6 = 58 };
 
 // Where a compiled element came from, for explain / audit / errors.
 struct SourceLoc {
-    std::string file;  // relative to the policy directory
+    std::string file;               // relative to the policy directory
     uint32_t line = 0, column = 0;  // 1-based; 0 = unknown
 };
 
 struct IpPrefix {
-    uint8_t family = 4;               // 4 or 6
-    uint8_t len = 0;                  // prefix length
-    std::array<uint8_t, 16> addr{};   // network byte order; IPv4 in addr[0..3]
+    uint8_t family = 4;              // 4 or 6
+    uint8_t len = 0;                 // prefix length
+    std::array<uint8_t, 16> addr{};  // network byte order; IPv4 in addr[0..3]
     friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
 };
 
@@ -67,8 +93,8 @@ struct PortRange {
 };
 
 struct ClassDef {
-    uint16_t id = 0;            // index into CompiledPolicy::classes
-    std::string name;           // "unknown" for id 0
+    uint16_t id = 0;   // index into CompiledPolicy::classes
+    std::string name;  // "unknown" for id 0
     Mode mode = Mode::Enforce;
     Action default_action = Action::Deny;
     FailMode on_failure = FailMode::Open;  // no policy / table full / overload
@@ -101,12 +127,31 @@ struct Endpoint {
     std::vector<IpPrefix> prefixes;
 };
 
+// Application-layer constraints reserved in the language and carried in the
+// image; enforced by the protocol-inspection work (a later issue). Empty
+// vectors mean "no constraint". AE titles and application names may end in
+// '*' (prefix match).
+struct ProtocolConstraints {
+    std::vector<std::string> dicom_calling_ae;
+    std::vector<std::string> dicom_called_ae;
+    std::vector<std::string> hl7_sending_application;
+    std::vector<std::string> hl7_message_types;  // "ORU^R01"
+    bool smb_deny_v1 = false;
+    std::vector<uint8_t> ntp_modes;  // allowed NTP modes (RFC 5905: 3 client, 4 server)
+    bool empty() const {
+        return dicom_calling_ae.empty() && dicom_called_ae.empty() &&
+               hl7_sending_application.empty() && hl7_message_types.empty() && !smb_deny_v1 &&
+               ntp_modes.empty();
+    }
+    friend bool operator==(const ProtocolConstraints&, const ProtocolConstraints&) = default;
+};
+
 struct Rule {
-    uint32_t id = 0;         // index into CompiledPolicy::rules
-    std::string name;        // unique: "<class>/<rule>" or "guardrail/<rule>"
-    Tier tier = Tier::ClassAllow;  // Guardrail or ClassAllow
-    Action action = Action::Allow; // Deny for guardrails
-    Mode mode = Mode::Enforce;     // guardrails only: monitor = would-deny
+    uint32_t id = 0;                   // index into CompiledPolicy::rules
+    std::string name;                  // unique: "<class>/<rule>" or "guardrail/<rule>"
+    Tier tier = Tier::ClassAllow;      // Guardrail or ClassAllow
+    Action action = Action::Allow;     // Deny for guardrails
+    Mode mode = Mode::Enforce;         // guardrails only: monitor = would-deny
     uint16_t owner_class = kAnyClass;  // class whose list holds it (kAnyClass for guardrails)
     Endpoint initiator;
     Endpoint responder;
@@ -114,6 +159,7 @@ struct Rule {
     std::vector<PortRange> sports;  // empty = any
     std::vector<PortRange> dports;  // empty = any (responder port)
     uint16_t vlan = kAnyVlan;
+    ProtocolConstraints constraints;  // reserved: not enforced yet
     SourceLoc loc;
 };
 
@@ -123,8 +169,8 @@ struct Rule {
 struct BypassEntry {
     uint32_t id = 0;
     std::string name;
-    std::vector<IpPrefix> src;   // source hosts (from the source class), empty = any
-    std::vector<IpPrefix> dst;   // multicast groups or destination hosts
+    std::vector<IpPrefix> src;       // source hosts (from the source class), empty = any
+    std::vector<IpPrefix> dst;       // multicast groups or destination hosts
     uint16_t src_class = kAnyClass;  // for explain/reporting
     uint16_t dst_class = kAnyClass;
     PortRange dports;
@@ -132,18 +178,21 @@ struct BypassEntry {
     SourceLoc loc;
 };
 
-enum class L2Action : uint8_t { Drop = 0, Forward = 1 };
+// Drop and Forward act on the frame without policy. Inspect (VLAN scope only:
+// `untagged`, `other_vlan`) evaluates the frame like one of the listed VLANs.
+enum class L2Action : uint8_t { Drop = 0, Forward = 1, Inspect = 2 };
 
 struct Essentials {
     L2Action arp = L2Action::Forward;
-    L2Action ipv6_nd = L2Action::Forward;   // ICMPv6 133-137
-    L2Action dhcp = L2Action::Forward;      // UDP 67/68, DHCPv6 546/547
-    L2Action igmp = L2Action::Forward;      // IGMP and MLD (ICMPv6 130-132, 143)
-    L2Action stp = L2Action::Forward;       // 01:80:c2:00:00:00 BPDUs
-    L2Action lldp = L2Action::Forward;      // ethertype 0x88cc
-    L2Action eapol = L2Action::Forward;     // ethertype 0x888e
-    L2Action other_non_ip = L2Action::Drop; // any other ethertype
-    L2Action untagged = L2Action::Forward;  // frames without 802.1Q when vlans is non-empty
+    L2Action ipv6_nd = L2Action::Forward;    // ICMPv6 133-137
+    L2Action dhcp = L2Action::Forward;       // UDP 67/68, DHCPv6 546/547
+    L2Action igmp = L2Action::Forward;       // IGMP and MLD (ICMPv6 130-132, 143)
+    L2Action stp = L2Action::Forward;        // 01:80:c2:00:00:00 BPDUs
+    L2Action lldp = L2Action::Forward;       // ethertype 0x88cc
+    L2Action eapol = L2Action::Forward;      // ethertype 0x888e
+    L2Action other_non_ip = L2Action::Drop;  // any other ethertype
+    // VLAN scope, applied first and only when `vlans` is non-empty.
+    L2Action untagged = L2Action::Forward;  // frames without 802.1Q
     L2Action other_vlan = L2Action::Drop;   // tagged with a VLAN not in `vlans`
     std::vector<uint16_t> vlans;            // VLANs this gateway inspects; empty = all
 };
@@ -157,7 +206,7 @@ struct Settings {
     uint32_t flow_timeout_tcp_closed_s = 10;
     uint32_t flow_timeout_udp_s = 120;
     uint32_t flow_timeout_other_s = 60;
-    uint32_t new_flows_per_sec = 200;   // per source host, token bucket rate
+    uint32_t new_flows_per_sec = 200;  // per source host, token bucket rate
     uint32_t new_flows_burst = 400;
     bool quarantine_scanners = false;
     uint32_t quarantine_s = 300;
@@ -166,15 +215,15 @@ struct Settings {
 
 struct CompiledPolicy {
     // Metadata.
-    std::string name;         // gateway/policy name from the policy dir
-    std::string commit;       // git commit of the policy dir, "" if not a repo
-    std::string content_hash; // hex SHA-256 of the normalised content; set by the encoder
+    std::string name;                // gateway/policy name from the policy dir
+    std::string commit;              // git commit of the policy dir, "" if not a repo
+    std::string content_hash;        // hex SHA-256 of the normalised content; set by the encoder
     std::vector<ClassDef> classes;   // [0] is always `unknown`
     std::vector<std::string> zones;  // [0] is always "" (no zone)
     std::vector<HostEntry> hosts;
     std::vector<IpPrefix> clinical_space;
     std::vector<IpPrefix> core_space;
-    std::vector<Rule> rules;         // guardrails first, then class allows
+    std::vector<Rule> rules;  // guardrails first, then class allows
     std::vector<BypassEntry> bypass;
     Essentials essentials;
     Settings settings;

@@ -24,6 +24,7 @@ struct Tuple {
     uint16_t vlan = 0;              // 0 = untagged
     std::optional<std::array<uint8_t, 6>> src_mac, dst_mac;
     Side arrival = Side::Clinical;  // port the initiator's packet arrives on
+    int16_t icmp_type = -1;         // ICMP/ICMPv6 type, -1 = not known (ND, MLD detection)
 };
 
 enum class Verdict : uint8_t { Allow, Deny, WouldDeny, Bypass };
@@ -32,17 +33,17 @@ const char* verdict_name(Verdict v);
 struct Identity {
     uint16_t class_id = kUnknownClass;
     uint16_t zone_id = kNoZone;
-    int host_index = -1;  // index into CompiledPolicy::hosts, -1 = unknown
-    bool spoofed = false; // bound IP seen with another MAC
-    std::string how;      // "mac+ip binding", "mac", "exact ip", "subnet 198.18.0.0/24", "unknown"
+    int host_index = -1;   // index into CompiledPolicy::hosts, -1 = unknown
+    bool spoofed = false;  // bound IP seen with another MAC
+    std::string how;       // "mac+ip binding", "mac", "exact ip", "subnet 198.18.0.0/24", "unknown"
 };
 
 struct Decision {
     Verdict verdict = Verdict::Deny;
     Tier tier = Tier::Default;
-    uint32_t rule = kNoRule;       // rule id (Guardrail/ClassAllow), bypass id (Bypass)
+    uint32_t rule = kNoRule;                  // rule id (Guardrail/ClassAllow), bypass id (Bypass)
     uint16_t deciding_class = kUnknownClass;  // for Default: the class whose default applied
-    std::string reason;            // e.g. "spoofed-source-side", "guardrail", "default"
+    std::string reason;                       // e.g. "spoofed-source-side", "guardrail", "default"
     Identity src, dst;
     std::vector<std::string> trace;  // human-readable steps, in evaluation order
 };

@@ -15,7 +15,7 @@ namespace wg::policy {
 inline constexpr uint32_t kImageSchemaVersion = 1;
 
 class ImageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -1,0 +1,142 @@
+// wardgate diff A B [--repo DIR]: what a policy change does to permissions.
+// A and B are policy directories, or git revisions of the policy directory
+// DIR (default "."), e.g. `wardgate diff HEAD~1 HEAD --repo policies`.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "commands.hpp"
+#include "policy/compiler.hpp"
+#include "policy/diff.hpp"
+#include "policy/git.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wg::cli {
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "wardgate-diff-XXXXXX").string();
+        if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Compiles `what`: a directory, or a git revision of the policy dir `repo`.
+std::optional<policy::CompiledPolicy> load(const std::string& what, const std::string& repo,
+                                           std::vector<std::unique_ptr<TempDir>>& temps,
+                                           std::ostream& err) {
+    fs::path dir = what;
+    std::string commit;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        auto rev = policy::git::run(
+            {"git", "-C", repo, "rev-parse", "--verify", "-q", what + "^{commit}"});
+        auto prefix = policy::git::run({"git", "-C", repo, "rev-parse", "--show-prefix"});
+        if (!rev || !prefix) {
+            err << "wardgate diff: '" << what << "' is neither a directory nor a git revision of "
+                << repo << "\n";
+            return std::nullopt;
+        }
+        commit = rev->substr(0, rev->find('\n'));
+        std::string pre = prefix->substr(0, prefix->find('\n'));
+        temps.push_back(std::make_unique<TempDir>());
+        fs::path tar = temps.back()->path / "policy.tar";
+        auto bytes = policy::git::run({"git", "-C", repo, "archive", "--format=tar", commit, "."});
+        if (!bytes) {
+            err << "wardgate diff: git archive of " << what << " failed\n";
+            return std::nullopt;
+        }
+        std::ofstream(tar, std::ios::binary) << *bytes;
+        fs::path root = temps.back()->path / "tree";
+        fs::create_directories(root);
+        if (!policy::git::run({"tar", "-x", "-f", tar.string(), "-C", root.string()})) {
+            err << "wardgate diff: cannot unpack revision " << what << "\n";
+            return std::nullopt;
+        }
+        dir = root / pre;
+    }
+    auto r = policy::compile_directory(dir);
+    if (!r.policy) {
+        for (auto& d : r.diagnostics)
+            if (d.severity == policy::Severity::Error)
+                err << what << ": " << policy::format(d) << "\n";
+        err << "wardgate diff: " << what << " does not compile\n";
+        return std::nullopt;
+    }
+    if (!commit.empty()) r.policy->commit = commit;
+    return std::move(r.policy);
+}
+
+}  // namespace
+
+int diff(const Args& args, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> pos;
+    std::string repo = ".", fmt = "text";
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--repo" && i + 1 < args.size())
+            repo = args[++i];
+        else if (args[i] == "--format" && i + 1 < args.size())
+            fmt = args[++i];
+        else if (args[i].starts_with("-")) {
+            err << "wardgate diff: unknown option '" << args[i] << "'\n";
+            return kExitUsage;
+        } else
+            pos.push_back(args[i]);
+    }
+    if (pos.size() != 2 || (fmt != "text" && fmt != "json")) {
+        err << "usage: wardgate diff A B [--repo DIR] [--format text|json]\n"
+               "  A, B: policy directories, or git revisions of the policy directory DIR\n";
+        return kExitUsage;
+    }
+    std::vector<std::unique_ptr<TempDir>> temps;
+    auto a = load(pos[0], repo, temps, err);
+    auto b = load(pos[1], repo, temps, err);
+    if (!a || !b) return kExitFindings;
+    auto d = policy::diff_policies(*a, *b);
+    if (fmt == "json") {
+        auto arr = [](const std::vector<policy::Change>& v) {
+            auto j = nlohmann::ordered_json::array();
+            for (auto& c : v)
+                j.push_back({{"change", c.kind}, {"name", c.name}, {"detail", c.detail}});
+            return j;
+        };
+        nlohmann::ordered_json j;
+        j["from"] = pos[0];
+        j["to"] = pos[1];
+        j["rules"] = arr(d.rules);
+        j["classes"] = arr(d.classes);
+        j["devices"] = arr(d.devices);
+        j["global"] = arr(d.global);
+        out << j.dump(2) << "\n";
+        return kExitOk;
+    }
+    if (d.empty()) {
+        out << "no permission changes between " << pos[0] << " and " << pos[1] << "\n";
+        return kExitOk;
+    }
+    auto section = [&](const char* title, const std::vector<policy::Change>& v) {
+        if (v.empty()) return;
+        out << title << ":\n";
+        for (auto& c : v) {
+            char mark = c.kind == "added" ? '+' : c.kind == "removed" ? '-' : '~';
+            out << "  " << mark << " " << c.name << ": " << c.detail << "\n";
+        }
+    };
+    section("rules", d.rules);
+    section("classes", d.classes);
+    section("devices", d.devices);
+    section("global", d.global);
+    return kExitOk;
+}
+
+}  // namespace wg::cli

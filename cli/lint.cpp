@@ -1,0 +1,85 @@
+// wardgate lint DIR [--format text|json]
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+#include "commands.hpp"
+#include "policy/compiler.hpp"
+#include "policy/image.hpp"
+
+namespace wg::cli {
+
+int lint(const Args& args, std::ostream& out, std::ostream& err) {
+    std::string dir, fmt = "text";
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--format" && i + 1 < args.size())
+            fmt = args[++i];
+        else if (args[i].starts_with("--format="))
+            fmt = args[i].substr(9);
+        else if (args[i].starts_with("-")) {
+            err << "wardgate lint: unknown option '" << args[i] << "'\n";
+            return kExitUsage;
+        } else if (dir.empty())
+            dir = args[i];
+        else {
+            err << "wardgate lint: one policy directory expected, got '" << dir << "' and '"
+                << args[i] << "'\n";
+            return kExitUsage;
+        }
+    }
+    if (dir.empty()) {
+        err << "usage: wardgate lint DIR [--format text|json]\n";
+        return kExitUsage;
+    }
+    if (fmt != "text" && fmt != "json") {
+        err << "wardgate lint: --format must be text or json\n";
+        return kExitUsage;
+    }
+    auto r = policy::compile_directory(dir);
+    size_t errors = 0, warnings = 0;
+    for (auto& d : r.diagnostics) (d.severity == policy::Severity::Error ? errors : warnings)++;
+    std::string hash;
+    if (r.policy) {
+        policy::encode_image(*r.policy);  // fills the content hash
+        hash = r.policy->content_hash;
+    }
+    if (fmt == "json") {
+        nlohmann::ordered_json j;
+        j["directory"] = dir;
+        j["ok"] = errors == 0;
+        j["errors"] = errors;
+        j["warnings"] = warnings;
+        auto arr = nlohmann::ordered_json::array();
+        for (auto& d : r.diagnostics) {
+            nlohmann::ordered_json x;
+            x["severity"] = d.severity == policy::Severity::Error ? "error" : "warning";
+            x["code"] = d.code;
+            x["file"] = d.loc.file;
+            x["line"] = d.loc.line;
+            x["column"] = d.loc.column;
+            x["message"] = d.message;
+            arr.push_back(x);
+        }
+        j["diagnostics"] = arr;
+        if (r.policy) {
+            j["policy"] = {
+                {"name", r.policy->name},           {"content_hash", hash},
+                {"commit", r.policy->commit},       {"classes", r.policy->classes.size()},
+                {"hosts", r.policy->hosts.size()},  {"rules", r.policy->rules.size()},
+                {"bypass", r.policy->bypass.size()}};
+        }
+        out << j.dump(2) << "\n";
+    } else {
+        for (auto& d : r.diagnostics) out << policy::format(d) << "\n";
+        if (r.policy)
+            out << dir << ": ok (" << r.policy->classes.size() << " classes, "
+                << r.policy->hosts.size() << " hosts, " << r.policy->rules.size() << " rules, "
+                << r.policy->bypass.size() << " bypass entries, " << warnings
+                << " warnings; content " << hash.substr(0, 12) << ")\n";
+        else
+            out << dir << ": " << errors << " error(s), " << warnings << " warning(s)\n";
+    }
+    return errors ? kExitFindings : kExitOk;
+}
+
+}  // namespace wg::cli

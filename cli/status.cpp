@@ -1,0 +1,165 @@
+// wardgate status [--socket PATH]: one StatusRequest and one StatsRequest on
+// the dataplane's management socket (blocking, with a timeout), printed as a
+// short human summary.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iomanip>
+#include <ostream>
+
+#include "commands.hpp"
+#include "mgmt/frame.hpp"
+#include "mgmt/messages.hpp"
+
+namespace wg::cli {
+
+namespace {
+
+class Conn {
+  public:
+    explicit Conn(const std::string& path, int timeout_s) {
+        sockaddr_un sa{};
+        if (path.size() >= sizeof sa.sun_path)
+            throw std::runtime_error("socket path too long: " + path);
+        fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+        timeval tv{timeout_s, 0};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        sa.sun_family = AF_UNIX;
+        std::memcpy(sa.sun_path, path.c_str(), path.size());
+        if (connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+            throw std::runtime_error("cannot connect to the dataplane at " + path + ": " +
+                                     std::strerror(errno) + " (is wardgate-dataplane running?)");
+    }
+    ~Conn() {
+        if (fd_ >= 0) close(fd_);
+    }
+    Conn(const Conn&) = delete;
+    Conn& operator=(const Conn&) = delete;
+
+    mgmt::Frame call(mgmt::MsgType type, mgmt::MsgType expect) {
+        uint32_t id = ++next_id_;
+        auto bytes = mgmt::encode_frame(type, id, {});
+        size_t off = 0;
+        while (off < bytes.size()) {
+            ssize_t n = send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) throw std::runtime_error(std::string("send: ") + std::strerror(errno));
+            off += size_t(n);
+        }
+        for (;;) {
+            if (auto f = dec_.next()) {
+                if (f->request_id != id)
+                    continue;  // not ours (should not happen on a fresh socket)
+                if (f->type == mgmt::MsgType::Error) {
+                    auto e = mgmt::decode_error(f->payload);
+                    throw std::runtime_error("dataplane error " + std::to_string(e.code) + ": " +
+                                             e.message);
+                }
+                if (f->type != expect) throw std::runtime_error("unexpected response type");
+                return std::move(*f);
+            }
+            uint8_t buf[65536];
+            ssize_t n = recv(fd_, buf, sizeof buf, 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                throw std::runtime_error("timed out waiting for the dataplane");
+            if (n <= 0) throw std::runtime_error("the dataplane closed the connection");
+            dec_.feed({buf, size_t(n)});
+        }
+    }
+
+  private:
+    int fd_ = -1;
+    uint32_t next_id_ = 0;
+    mgmt::FrameDecoder dec_;
+};
+
+std::string duration(uint64_t ns) {
+    uint64_t s = ns / 1000000000ull;
+    std::string out;
+    if (s >= 86400) out += std::to_string(s / 86400) + "d ";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu", (unsigned long long)(s % 86400 / 3600),
+                  (unsigned long long)(s % 3600 / 60), (unsigned long long)(s % 60));
+    return out + buf;
+}
+
+}  // namespace
+
+int status(const Args& args, std::ostream& out, std::ostream& err) {
+    std::string path = "/run/wardgate/dataplane.sock";
+    int timeout = 5;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--socket" && i + 1 < args.size())
+            path = args[++i];
+        else if (args[i] == "--timeout" && i + 1 < args.size()) {
+            try {
+                timeout = std::stoi(args[++i]);
+            } catch (...) {
+                timeout = 0;
+            }
+            if (timeout <= 0 || timeout > 3600) {
+                err << "wardgate status: --timeout must be 1-3600 seconds\n";
+                return kExitUsage;
+            }
+        } else {
+            err << "usage: wardgate status [--socket PATH] [--timeout S]\n";
+            return kExitUsage;
+        }
+    }
+    try {
+        Conn c(path, timeout);
+        auto st = mgmt::decode_status(
+            c.call(mgmt::MsgType::StatusRequest, mgmt::MsgType::StatusResponse).payload);
+        auto sn = mgmt::decode_stats(
+            c.call(mgmt::MsgType::StatsRequest, mgmt::MsgType::StatsResponse).payload);
+        out << "dataplane " << st.version << " pid " << st.pid << ", up " << duration(st.uptime_ns)
+            << ", " << st.workers << " worker(s), mode " << st.mode << "\n";
+        if (st.policy_generation == 0) {
+            out << "policy: none installed\n";
+        } else {
+            out << "policy: generation " << st.policy_generation << ", content "
+                << st.policy_hash.substr(0, 12)
+                << (st.policy_commit.empty() ? "" : ", commit " + st.policy_commit.substr(0, 12))
+                << "\n";
+        }
+        out << "ports:\n";
+        for (auto& p : sn.ports)
+            out << "  " << std::left << std::setw(9) << p.role << std::setw(20) << p.name << " rx "
+                << p.rx_packets << " pkts, tx " << p.tx_packets << " pkts, tx dropped "
+                << p.tx_dropped << ", rx missed " << p.rx_missed << ", rx errors " << p.rx_errors
+                << "\n";
+        if (!sn.classes.empty()) {
+            out << "classes (packets allowed / denied / would-deny / bypassed):\n";
+            for (auto& c : sn.classes)
+                out << "  " << std::left << std::setw(20) << c.cls << " " << c.packets[0] << " / "
+                    << c.packets[1] << " / " << c.packets[2] << " / " << c.packets[3] << "\n";
+        }
+        auto named = [&](const char* title, const std::vector<stats::NamedCount>& v) {
+            if (v.empty()) return;
+            out << title << ":";
+            for (auto& n : v) out << " " << n.name << "=" << n.value;
+            out << "\n";
+        };
+        named("drops", sn.drops);
+        named("gauges", sn.gauges);
+        named("counters", sn.counters);
+        for (auto& w : sn.workers) {
+            double busy =
+                w.total_cycles ? 100.0 * double(w.busy_cycles) / double(w.total_cycles) : 0;
+            out << "worker lcore " << w.lcore << ": " << std::fixed << std::setprecision(1) << busy
+                << "% busy, heartbeat " << w.heartbeat << "\n";
+        }
+    } catch (const std::exception& e) {
+        err << "wardgate status: " << e.what() << "\n";
+        return kExitFindings;
+    }
+    return kExitOk;
+}
+
+}  // namespace wg::cli

@@ -1,0 +1,541 @@
+#include "policy/compiler.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "policy/analysis.hpp"
+#include "policy/git.hpp"
+#include "policy/loader.hpp"
+#include "policy/net.hpp"
+#include "policy/yaml_reader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wg::policy {
+
+namespace {
+
+std::string at(const SourceLoc& l) {
+    return l.file + ":" + std::to_string(l.line);
+}
+
+// Maximum UDP ports one bypass entry may cover: telemetry uses a handful of
+// well-known ports; a wider range is a sign of "bypass everything".
+constexpr uint32_t kMaxBypassPorts = 1024;
+
+class Resolver {
+  public:
+    Resolver(src::Source& s, std::vector<Diagnostic>& d) : s_(s), d_(d) {}
+
+    CompiledPolicy run() {
+        CompiledPolicy p;
+        p.name = s_.name;
+        p.essentials = s_.essentials;
+        p.settings = s_.settings;
+        empty_policy_checks();
+        zones(p);
+        classes(p);
+        groups();
+        spaces(p);
+        hosts(p);
+        guardrails(p);
+        class_rules(p);
+        bypass(p);
+        settings(p);
+        return p;
+    }
+
+  private:
+    void error(const SourceLoc& l, std::string code, std::string msg) {
+        d_.push_back({Severity::Error, std::move(code), l, std::move(msg)});
+    }
+    void warning(const SourceLoc& l, std::string code, std::string msg) {
+        d_.push_back({Severity::Warning, std::move(code), l, std::move(msg)});
+    }
+    SourceLoc gw_loc() const {
+        return s_.gateway_loc ? *s_.gateway_loc
+                              : SourceLoc{s_.files.empty() ? "." : s_.files[0], 1, 1};
+    }
+
+    void empty_policy_checks() {
+        if (s_.files.empty()) {
+            error({".", 0, 0}, "empty-policy",
+                  "the policy directory has no .yaml files; an empty policy would deny or allow "
+                  "everything. Add a Gateway, DeviceClass and Inventory document");
+            return;
+        }
+        if (!s_.gateway_loc)
+            error({s_.files[0], 1, 1}, "empty-policy",
+                  "no Gateway document (kind: Gateway) in the policy directory; it declares the "
+                  "clinical/core address spaces and the 'unknown' class");
+        if (s_.classes.empty())
+            error(gw_loc(), "empty-policy",
+                  "the policy defines no DeviceClass; every host would fall into 'unknown'. "
+                  "Define the device classes and their allow rules");
+        if (s_.hosts.empty())
+            error(gw_loc(), "empty-policy",
+                  "the inventory is empty; no host would get a class. Add an Inventory "
+                  "document with hosts or a CSV import");
+    }
+
+    void zones(CompiledPolicy& p) {
+        p.zones.push_back("");
+        std::vector<src::Ref> zs = s_.zones;
+        std::map<std::string, SourceLoc> seen;
+        for (auto& z : zs) {
+            if (z.name.empty() || z.name.size() > 63) {
+                error(z.loc, "bad-name", "zone names must be 1-63 characters");
+                continue;
+            }
+            if (auto [it, fresh] = seen.emplace(z.name, z.loc); !fresh) {
+                error(z.loc, "duplicate-name",
+                      "zone '" + z.name + "' is listed twice (also at " + at(it->second) + ")");
+                continue;
+            }
+        }
+        for (auto& [name, l] : seen) p.zones.push_back(name);  // sorted: ids are stable
+        for (size_t i = 0; i < p.zones.size(); ++i) zone_id_[p.zones[i]] = uint16_t(i);
+    }
+
+    void classes(CompiledPolicy& p) {
+        ClassDef u;
+        u.id = kUnknownClass;
+        u.name = "unknown";
+        u.mode = s_.unknown.mode;
+        u.default_action = s_.unknown.default_action;
+        u.on_failure = s_.unknown.on_failure.value_or(s_.settings.default_on_failure);
+        u.new_flows_per_sec = s_.unknown.new_flows_per_sec;
+        u.new_flows_burst = s_.unknown.new_flows_burst;
+        u.loc = s_.unknown.loc;
+        p.classes.push_back(u);
+        std::map<std::string, const src::ClassSrc*> byname;
+        for (auto& c : s_.classes) {
+            if (auto [it, fresh] = byname.emplace(c.name, &c); !fresh) {
+                error(c.loc, "duplicate-name",
+                      "class '" + c.name + "' is defined twice (also at " + at(it->second->loc) +
+                          "); merge the two definitions");
+            }
+        }
+        if (byname.size() >= kAnyClass - 1) {
+            error(gw_loc(), "too-many", "more than 65533 device classes");
+            return;
+        }
+        for (auto& [name, c] : byname) {  // sorted by name: ids independent of file layout
+            ClassDef d;
+            d.id = uint16_t(p.classes.size());
+            d.name = name;
+            d.mode = c->mode;
+            d.default_action = c->default_action;
+            d.on_failure = c->on_failure.value_or(s_.settings.default_on_failure);
+            d.labels = c->labels;
+            d.new_flows_per_sec = c->new_flows_per_sec;
+            d.new_flows_burst = c->new_flows_burst;
+            d.loc = c->loc;
+            class_id_[name] = d.id;
+            class_src_[d.id] = c;
+            p.classes.push_back(d);
+        }
+        class_id_["unknown"] = kUnknownClass;
+    }
+
+    std::optional<uint16_t> class_ref(const src::Ref& r, const std::string& context) {
+        auto it = class_id_.find(r.name);
+        if (it != class_id_.end()) return it->second;
+        std::vector<std::string> names;
+        for (auto& [n, id] : class_id_) names.push_back(n);
+        std::string hint = yaml::closest(r.name, names);
+        error(r.loc, "unknown-class",
+              "unknown class '" + r.name + "' in " + context +
+                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                  " Define it with a DeviceClass document or fix the name");
+        return std::nullopt;
+    }
+
+    std::optional<uint16_t> zone_ref(const src::Ref& r, const std::string& context) {
+        auto it = zone_id_.find(r.name);
+        if (it != zone_id_.end() && !r.name.empty()) return it->second;
+        std::vector<std::string> names;
+        for (auto& [n, id] : zone_id_)
+            if (!n.empty()) names.push_back(n);
+        std::string hint = yaml::closest(r.name, names);
+        error(r.loc, "unknown-zone",
+              "unknown zone '" + r.name + "' in " + context +
+                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                  " Zones are declared in 'zones' of the Gateway document");
+        return std::nullopt;
+    }
+
+    void groups() {
+        for (auto& g : s_.groups) group_[g.name] = &g;
+    }
+
+    std::optional<std::vector<IpPrefix>> group_ref(const src::Ref& r, const std::string& context) {
+        auto it = group_.find(r.name);
+        if (it != group_.end()) {
+            used_groups_.insert(r.name);
+            return it->second->cidrs;
+        }
+        std::vector<std::string> names;
+        for (auto& [n, g] : group_) names.push_back(n);
+        std::string hint = yaml::closest(r.name, names);
+        error(r.loc, "unknown-group",
+              "unknown address group '" + r.name + "' in " + context +
+                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+                  " Declare it under 'address_groups' in the Gateway document");
+        return std::nullopt;
+    }
+
+    static void sort_prefixes(std::vector<IpPrefix>& v) {
+        std::sort(v.begin(), v.end(), [](const IpPrefix& a, const IpPrefix& b) {
+            return std::tie(a.family, a.addr, a.len) < std::tie(b.family, b.addr, b.len);
+        });
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+
+    void spaces(CompiledPolicy& p) {
+        for (auto& [pre, l] : s_.clinical_space) p.clinical_space.push_back(pre);
+        for (auto& [pre, l] : s_.core_space) p.core_space.push_back(pre);
+        for (auto& [a, la] : s_.clinical_space)
+            for (auto& [b, lb] : s_.core_space)
+                if (a == b)
+                    error(lb, "space-conflict",
+                          net::format(b) + " is both clinical_space (" + at(la) +
+                              ") and core_space; an address must belong to one side");
+        sort_prefixes(p.clinical_space);
+        sort_prefixes(p.core_space);
+    }
+
+    void hosts(CompiledPolicy& p) {
+        // Keys: MAC, host IP, subnet (+vlan). One address in two entries is
+        // ambiguous identity: an error naming both rows.
+        std::map<std::array<uint8_t, 6>, const src::HostSrc*> macs;
+        std::map<std::tuple<uint8_t, std::array<uint8_t, 16>, uint8_t, uint16_t>,
+                 const src::HostSrc*>
+            ips;
+        for (auto& h : s_.hosts) {
+            HostEntry e;
+            bool ok = true;
+            auto cid = class_ref(
+                h.cls, "inventory entry" + (h.asset_id.empty() ? "" : " '" + h.asset_id + "'"));
+            if (!cid)
+                ok = false;
+            else if (*cid == kUnknownClass) {
+                error(h.cls.loc, "unknown-class",
+                      "inventory entries cannot name the 'unknown' class; remove the entry so "
+                      "the host is unknown, or give it a real class");
+                ok = false;
+            }
+            if (h.zone) {
+                auto z = zone_ref(*h.zone, "inventory entry" +
+                                               (h.asset_id.empty() ? "" : " '" + h.asset_id + "'"));
+                if (!z)
+                    ok = false;
+                else
+                    e.zone_id = *z;
+            }
+            if (h.bind_mac_ip && (!h.mac || !h.ip || !net::is_host(*h.ip))) {
+                error(h.loc, "bad-binding",
+                      "bind_mac_ip needs both 'mac' and a single-host 'ip' on the same entry");
+                ok = false;
+            }
+            if (h.mac) {
+                if (auto [it, fresh] = macs.emplace(*h.mac, &h); !fresh) {
+                    error(h.loc, "inventory-conflict",
+                          "MAC " + net::format_mac(*h.mac) + " is already in the inventory at " +
+                              at(it->second->loc) + " (class '" + it->second->cls.name +
+                              "'); one device has one class: remove the stale entry");
+                    ok = false;
+                }
+            }
+            if (h.ip) {
+                uint16_t v = h.vlan;
+                auto key = std::make_tuple(h.ip->family, h.ip->addr, h.ip->len, v);
+                auto it = ips.find(key);
+                // Also collide with an any-VLAN entry of the same address.
+                if (it == ips.end() && v != kAnyVlan)
+                    it = ips.find(std::make_tuple(h.ip->family, h.ip->addr, h.ip->len, kAnyVlan));
+                if (it != ips.end()) {
+                    error(h.loc, "inventory-conflict",
+                          std::string(net::is_host(*h.ip) ? "address " : "subnet ") +
+                              net::format(*h.ip) + " is already in the inventory at " +
+                              at(it->second->loc) + " (class '" + it->second->cls.name +
+                              "'); an address identifies one device: remove or fix one entry");
+                    ok = false;
+                } else {
+                    ips.emplace(key, &h);
+                }
+            }
+            if (!ok) continue;
+            e.class_id = *cid;
+            e.vlan = h.vlan;
+            e.has_mac = h.mac.has_value();
+            if (h.mac) e.mac = *h.mac;
+            e.has_ip = h.ip.has_value();
+            if (h.ip) e.ip = *h.ip;
+            e.bind_mac_ip = h.bind_mac_ip;
+            e.asset_id = h.asset_id;
+            e.loc = h.loc;
+            p.hosts.push_back(e);
+        }
+        // (any-VLAN entry after a VLAN-specific one of the same address)
+        for (auto& [k, h] : ips) {
+            if (std::get<3>(k) == kAnyVlan) continue;
+            auto it =
+                ips.find(std::make_tuple(std::get<0>(k), std::get<1>(k), std::get<2>(k), kAnyVlan));
+            if (it != ips.end() && it->second->loc.line && h != it->second)
+                error(it->second->loc, "inventory-conflict",
+                      "address " + net::format(*h->ip) + " is also in the inventory at " +
+                          at(h->loc) + " for VLAN " + std::to_string(h->vlan) +
+                          "; give both entries a VLAN or remove one");
+        }
+    }
+
+    std::optional<Endpoint> endpoint(const src::Peer& peer, const std::string& context) {
+        Endpoint e;
+        bool ok = true;
+        if (peer.any) return e;
+        if (peer.cls) {
+            if (auto c = class_ref(*peer.cls, context))
+                e.class_id = *c;
+            else
+                ok = false;
+        }
+        if (peer.zone) {
+            if (auto z = zone_ref(*peer.zone, context))
+                e.zone_id = *z;
+            else
+                ok = false;
+        }
+        for (auto& g : peer.groups) {
+            if (auto ps = group_ref(g, context))
+                e.prefixes.insert(e.prefixes.end(), ps->begin(), ps->end());
+            else
+                ok = false;
+        }
+        e.prefixes.insert(e.prefixes.end(), peer.cidrs.begin(), peer.cidrs.end());
+        sort_prefixes(e.prefixes);
+        if (!ok) return std::nullopt;
+        return e;
+    }
+
+    bool fill_match(Rule& r, const src::RuleSrc& s) {
+        r.proto = s.proto;
+        r.dports = s.ports;
+        r.sports = s.sports;
+        r.vlan = s.vlan;
+        r.constraints = s.constraints;
+        r.loc = s.loc;
+        return true;
+    }
+
+    void guardrails(CompiledPolicy& p) {
+        std::map<std::string, SourceLoc> names;
+        std::vector<Rule> enforce, monitor;
+        for (auto& g : s_.guardrails) {
+            if (g.name.empty()) continue;
+            if (auto [it, fresh] = names.emplace(g.name, g.loc); !fresh) {
+                error(
+                    g.loc, "duplicate-name",
+                    "guardrail '" + g.name + "' is defined twice (also at " + at(it->second) + ")");
+                continue;
+            }
+            std::string ctx = "guardrail '" + g.name + "'";
+            auto from = endpoint(g.from, ctx);
+            auto to = endpoint(g.to, ctx);
+            if (!from || !to) continue;
+            Rule r;
+            r.name = "guardrail/" + g.name;
+            r.tier = Tier::Guardrail;
+            r.action = Action::Deny;
+            r.mode = g.mode;
+            r.owner_class = kAnyClass;
+            r.initiator = *from;
+            r.responder = *to;
+            fill_match(r, g);
+            (g.mode == Mode::Enforce ? enforce : monitor).push_back(std::move(r));
+        }
+        for (auto& r : enforce) push_rule(p, std::move(r));
+        for (auto& r : monitor) push_rule(p, std::move(r));
+    }
+
+    void push_rule(CompiledPolicy& p, Rule r) {
+        r.id = uint32_t(p.rules.size());
+        p.rules.push_back(std::move(r));
+    }
+
+    void class_rules(CompiledPolicy& p) {
+        // Class allow rules in class-id order, then file order within a class:
+        // stable ids whatever the file layout.
+        for (size_t cid = 1; cid < p.classes.size(); ++cid) {
+            const src::ClassSrc* c = class_src_[uint16_t(cid)];
+            std::map<std::string, SourceLoc> names;
+            for (auto& rs : c->rules) {
+                if (rs.name.empty()) continue;
+                if (auto [it, fresh] = names.emplace(rs.name, rs.loc); !fresh) {
+                    error(rs.loc, "duplicate-name",
+                          "rule '" + c->name + "/" + rs.name + "' is defined twice (also at " +
+                              at(it->second) + "); rule names must be unique within a class");
+                    continue;
+                }
+                std::string ctx = "rule '" + c->name + "/" + rs.name + "'";
+                Endpoint self;
+                self.class_id = uint16_t(cid);
+                bool ok = true;
+                if (rs.own_zone) {
+                    if (auto z = zone_ref(*rs.own_zone, ctx))
+                        self.zone_id = *z;
+                    else
+                        ok = false;
+                }
+                auto peer = endpoint(rs.egress ? rs.to : rs.from, ctx);
+                if (!peer || !ok) continue;
+                Rule r;
+                r.name = c->name + "/" + rs.name;
+                r.tier = Tier::ClassAllow;
+                r.action = Action::Allow;
+                r.owner_class = uint16_t(cid);
+                r.initiator = rs.egress ? self : *peer;
+                r.responder = rs.egress ? *peer : self;
+                fill_match(r, rs);
+                push_rule(p, std::move(r));
+            }
+        }
+    }
+
+    void bypass(CompiledPolicy& p) {
+        std::map<std::string, SourceLoc> names;
+        for (auto& b : s_.bypass) {
+            if (b.name.empty()) continue;
+            if (auto [it, fresh] = names.emplace(b.name, b.loc); !fresh) {
+                error(b.loc, "duplicate-name",
+                      "bypass entry '" + b.name + "' is defined twice (also at " + at(it->second) +
+                          ")");
+                continue;
+            }
+            std::string ctx = "bypass entry '" + b.name + "'";
+            BypassEntry e;
+            e.name = b.name;
+            e.loc = b.loc;
+            e.vlan = b.vlan;
+            bool ok = b.has_ports && b.to_cidr_unicast.empty();
+            if (b.has_ports) {
+                e.dports = b.ports;
+                uint32_t span = uint32_t(b.ports.hi) - b.ports.lo + 1;
+                if (span > kMaxBypassPorts) {
+                    error(b.loc, "bypass-too-broad",
+                          ctx + " covers " + std::to_string(span) +
+                              " UDP ports; a bypass entry "
+                              "may cover at most " +
+                              std::to_string(kMaxBypassPorts) +
+                              ". List the telemetry ports from the vendor's network disclosure");
+                    ok = false;
+                }
+            }
+            if (b.from_class) {
+                if (auto c = class_ref(*b.from_class, ctx)) {
+                    e.src_class = *c;
+                    if (*c == kUnknownClass) {
+                        error(b.from_class->loc, "bypass-too-broad",
+                              ctx +
+                                  " bypasses traffic from 'unknown' hosts; bypass is only for "
+                                  "the telemetry of known device classes");
+                        ok = false;
+                    }
+                    e.src = class_addresses(p, *c);
+                    if (e.src.empty() && ok) {
+                        warning(b.loc, "bypass-matches-nothing",
+                                ctx + ": class '" + b.from_class->name +
+                                    "' has no inventory host with an IP address, so this entry "
+                                    "matches nothing");
+                    }
+                } else {
+                    ok = false;
+                }
+            }
+            if (b.to_class) {
+                if (auto c = class_ref(*b.to_class, ctx)) {
+                    e.dst_class = *c;
+                    const src::ClassSrc* cs = class_src_.count(*c) ? class_src_[*c] : nullptr;
+                    if (!cs || !cs->telemetry_receiver) {
+                        error(b.to_class->loc, "bypass-too-broad",
+                              ctx + " sends unicast to class '" + b.to_class->name +
+                                  "', which is not a telemetry receiver; bypassing it would "
+                                  "exempt non-telemetry traffic. Set 'telemetry_receiver: true' "
+                                  "on that class if it is a central station, or use a multicast "
+                                  "group");
+                        ok = false;
+                    }
+                    e.dst = class_addresses(p, *c);
+                    if (e.dst.empty() && ok)
+                        error(b.to_class->loc, "bypass-too-broad",
+                              ctx + ": receiver class '" + b.to_class->name +
+                                  "' has no inventory host with an IP; the entry would match "
+                                  "nothing (or, if addresses were added later, anything)");
+                } else {
+                    ok = false;
+                }
+            } else {
+                e.dst = b.to_multicast;
+            }
+            // An entry with no source restriction and a unicast destination
+            // is exactly the "bypass for everyone" hole.
+            if (ok && e.src.empty() && !b.from_class) ok = false;
+            sort_prefixes(e.src);
+            sort_prefixes(e.dst);
+            if (!ok) continue;
+            e.id = uint32_t(p.bypass.size());
+            p.bypass.push_back(std::move(e));
+        }
+    }
+
+    static std::vector<IpPrefix> class_addresses(const CompiledPolicy& p, uint16_t cid) {
+        std::vector<IpPrefix> out;
+        for (auto& h : p.hosts)
+            if (h.class_id == cid && h.has_ip) out.push_back(h.ip);
+        return out;
+    }
+
+    void settings(CompiledPolicy& p) {
+        if (s_.spoofed_class) {
+            if (auto c = class_ref(*s_.spoofed_class, "'spoofed_class' of the Gateway"))
+                p.settings.spoofed_class = *c;
+        }
+        for (auto& [name, g] : group_)
+            if (!used_groups_.count(name))
+                warning(g->loc, "unused-group",
+                        "address group '" + name +
+                            "' is not used by any rule; remove it or "
+                            "reference it");
+    }
+
+    src::Source& s_;
+    std::vector<Diagnostic>& d_;
+    std::map<std::string, uint16_t> class_id_, zone_id_;
+    std::map<uint16_t, const src::ClassSrc*> class_src_;
+    std::map<std::string, const src::GroupSrc*> group_;
+    std::set<std::string> used_groups_;
+};
+
+}  // namespace
+
+CompileResult compile_directory(const fs::path& dir) {
+    CompileResult r;
+    auto source = load_directory(dir, r.diagnostics);
+    CompiledPolicy p = Resolver(source, r.diagnostics).run();
+    analyse(p, r.diagnostics);
+    std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                         return std::tie(a.loc.file, a.loc.line, a.loc.column) <
+                                std::tie(b.loc.file, b.loc.line, b.loc.column);
+                     });
+    bool errors = std::any_of(r.diagnostics.begin(), r.diagnostics.end(),
+                              [](const Diagnostic& d) { return d.severity == Severity::Error; });
+    if (!errors) {
+        p.commit = git::head_commit(dir);
+        r.policy = std::move(p);
+    }
+    return r;
+}
+
+}  // namespace wg::policy
