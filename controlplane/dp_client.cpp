@@ -10,7 +10,9 @@ using stream = asio::local::stream_protocol;
 DpClient::DpClient(asio::io_context& io, std::string path)
     : io_(io), path_(std::move(path)), sock_(io), retry_(io) {}
 
-void DpClient::start() { connect(); }
+void DpClient::start() {
+    connect();
+}
 
 void DpClient::stop() {
     stopped_ = true;

@@ -9,16 +9,17 @@
 #include <map>
 #include <string>
 
-#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
+#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 
 #include "mgmt/frame.hpp"
 
 namespace wg::cp {
 
 class DpClient {
-public:
-    using Callback = std::function<void(bool ok, const mgmt::Frame& response, const std::string& error)>;
+  public:
+    using Callback =
+        std::function<void(bool ok, const mgmt::Frame& response, const std::string& error)>;
 
     DpClient(boost::asio::io_context& io, std::string path);
     void start();
@@ -28,10 +29,10 @@ public:
     // (or ok=false and the reason).
     void request(mgmt::MsgType type, std::vector<uint8_t> payload, Callback cb,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    std::function<void()> on_connect;     // e.g. resynchronise policy generation
+    std::function<void()> on_connect;  // e.g. resynchronise policy generation
     std::function<void()> on_disconnect;
 
-private:
+  private:
     void connect();
     void schedule_reconnect();
     void read();

@@ -1,0 +1,323 @@
+#include "audit_log.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "metric_util.hpp"
+#include "reason_names.hpp"
+#include "stats/snapshot.hpp"
+
+namespace wg::cp {
+
+using prometheus::MetricType;
+
+std::string format_time_ns(uint64_t unix_ns) {
+    std::time_t t = static_cast<std::time_t>(unix_ns / 1000000000ull);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[48];
+    size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof(buf) - n, ".%06luZ",
+                  static_cast<unsigned long>((unix_ns % 1000000000ull) / 1000));
+    return buf;
+}
+
+std::string ip_to_string(uint8_t family, const std::array<uint8_t, 16>& addr) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (family == 6) {
+        ::inet_ntop(AF_INET6, addr.data(), buf, sizeof(buf));
+    } else {
+        ::inet_ntop(AF_INET, addr.data(), buf, sizeof(buf));
+    }
+    return buf;
+}
+
+namespace {
+std::string proto_name(uint8_t p) {
+    switch (p) {
+        case 1:
+            return "ICMP";
+        case 6:
+            return "TCP";
+        case 17:
+            return "UDP";
+        case 58:
+            return "IPv6-ICMP";
+        default:
+            return std::to_string(p);
+    }
+}
+std::string class_name(const policy::CompiledPolicy* p, uint16_t id) {
+    if (p && id < p->classes.size()) return p->classes[id].name;
+    return "#" + std::to_string(id);
+}
+std::string zone_name(const policy::CompiledPolicy* p, uint16_t id) {
+    if (p && id < p->zones.size()) return p->zones[id];
+    return "#" + std::to_string(id);
+}
+std::string rule_name(const policy::CompiledPolicy* p, uint32_t id) {
+    if (id == policy::kNoRule) return "default";
+    if (p && id < p->rules.size()) return p->rules[id].name;
+    return "#" + std::to_string(id);
+}
+const char* verdict_str(uint8_t v) {
+    return stats::verdict_name(static_cast<stats::Verdict>(v));
+}
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof(buf) - 1) != 0) return "";
+    return buf;
+}
+std::string dump(const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+std::string format_audit_event(const mgmt::AuditEvent& e, const policy::CompiledPolicy* p,
+                               const std::string& gateway) {
+    nlohmann::ordered_json j;
+    j["timestamp"] = format_time_ns(e.ts_ns);
+    const bool enforced = e.verdict == static_cast<uint8_t>(stats::Verdict::Denied);
+    j["event_type"] = enforced ? "flow_denied" : "flow_would_deny";
+    j["verdict"] = verdict_str(e.verdict);
+    j["gateway"] = gateway;
+    j["ip_version"] = e.family == 6 ? 6 : 4;
+    j["src_ip"] = ip_to_string(e.family, e.src);
+    j["src_port"] = e.sport;
+    j["dest_ip"] = ip_to_string(e.family, e.dst);
+    j["dest_port"] = e.dport;
+    j["proto"] = proto_name(e.proto);
+    j["vlan"] = e.vlan;
+    j["src_class"] = class_name(p, e.src_class);
+    j["src_zone"] = zone_name(p, e.src_zone);
+    j["dest_class"] = class_name(p, e.dst_class);
+    j["dest_zone"] = zone_name(p, e.dst_zone);
+    j["rule"] = rule_name(p, e.rule);
+    j["reason"] = reason_name(e.reason);
+    j["policy_generation"] = e.generation;
+    j["policy_commit"] = p ? p->commit : "";
+    return dump(j);
+}
+
+AuditLog::AuditLog(AuditConfig cfg, const PolicyBook* book) : cfg_(std::move(cfg)), book_(book) {
+    if (cfg_.gateway.empty()) cfg_.gateway = host_name();
+}
+
+AuditLog::~AuditLog() {
+    if (out_) std::fclose(out_);
+    if (syslog_open_) ::closelog();
+}
+
+std::optional<std::string> AuditLog::open() {
+    if (cfg_.syslog && !syslog_open_) {
+        ::openlog("wardgate-audit", LOG_PID | LOG_NDELAY, LOG_AUTH);
+        syslog_open_ = true;
+    }
+    if (cfg_.file.empty()) return std::nullopt;
+    // 0640: the log names hosts and their traffic; root and the log group.
+    int fd = ::open(cfg_.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return "cannot open audit log " + cfg_.file + ": " + std::strerror(errno);
+    std::FILE* f = ::fdopen(fd, "a");
+    if (!f) {
+        ::close(fd);
+        return "cannot open audit log " + cfg_.file + ": " + std::strerror(errno);
+    }
+    if (out_) std::fclose(out_);
+    out_ = f;
+    return std::nullopt;
+}
+
+std::optional<std::string> AuditLog::reopen() {
+    {
+        std::lock_guard lk(mu_);
+        ++reopens_;
+    }
+    // Open the new file before closing the old one: if it fails we keep
+    // writing to the (renamed) old file rather than losing lines.
+    return open();
+}
+
+void AuditLog::emit(const std::string& line, int priority) {
+    if (sink) sink(line);
+    if (out_) {
+        if (std::fwrite(line.data(), 1, line.size(), out_) != line.size() ||
+            std::fputc('\n', out_) == EOF) {
+            std::lock_guard lk(mu_);
+            ++write_errors_;
+        }
+    }
+    if (syslog_open_) ::syslog(priority, "%s", line.c_str());
+}
+
+void AuditLog::evict(Clock::time_point now) {
+    // Forget sources whose bucket has refilled and that owe no summary: they
+    // would be recreated in exactly the same state.
+    for (auto it = sources_.begin(); it != sources_.end();) {
+        const auto& s = it->second;
+        double refill =
+            std::chrono::duration<double>(now - s.last).count() * cfg_.per_source_per_sec;
+        if (s.suppressed == 0 && s.dp_suppressed == 0 && s.tokens + refill >= cfg_.burst)
+            it = sources_.erase(it);
+        else
+            ++it;
+    }
+}
+
+bool AuditLog::admit(const std::string& src, uint32_t dp_suppressed, Clock::time_point now) {
+    auto it = sources_.find(src);
+    if (it == sources_.end()) {
+        if (sources_.size() >= cfg_.max_sources) evict(now);
+        if (sources_.size() >= cfg_.max_sources) {
+            // Too many distinct sources (address spraying): one shared
+            // summary instead of unbounded memory.
+            overflow_suppressed_ += 1 + dp_suppressed;
+            std::lock_guard lk(mu_);
+            ++suppressed_total_;
+            dp_suppressed_total_ += dp_suppressed;
+            return false;
+        }
+        it = sources_.emplace(src, Source{cfg_.burst, now, 0, 0}).first;
+    }
+    auto& s = it->second;
+    s.tokens = std::min(cfg_.burst, s.tokens + std::chrono::duration<double>(now - s.last).count() *
+                                                   cfg_.per_source_per_sec);
+    s.last = now;
+    s.dp_suppressed += dp_suppressed;
+    if (dp_suppressed) {
+        std::lock_guard lk(mu_);
+        dp_suppressed_total_ += dp_suppressed;
+    }
+    if (s.tokens >= 1) {
+        s.tokens -= 1;
+        return true;
+    }
+    ++s.suppressed;
+    std::lock_guard lk(mu_);
+    ++suppressed_total_;
+    return false;
+}
+
+void AuditLog::ingest(const mgmt::AuditBatch& batch, Clock::time_point now) {
+    if (next_summary_ == Clock::time_point{}) next_summary_ = now + cfg_.summary_interval;
+    PolicyBook::Ptr cached;
+    uint64_t cached_gen = ~0ull;
+    for (const auto& e : batch.events) {
+        std::string src = ip_to_string(e.family, e.src);
+        if (!admit(src, e.suppressed, now)) continue;
+        if (e.generation != cached_gen) {
+            cached = book_ ? book_->find(e.generation) : nullptr;
+            cached_gen = e.generation;
+        }
+        const bool enforced = e.verdict == static_cast<uint8_t>(stats::Verdict::Denied);
+        emit(format_audit_event(e, cached.get(), cfg_.gateway),
+             enforced ? LOG_WARNING : LOG_NOTICE);
+        std::lock_guard lk(mu_);
+        ++written_[verdict_str(e.verdict)];
+    }
+    if (batch.lost) {
+        lost_pending_ += batch.lost;
+        std::lock_guard lk(mu_);
+        lost_total_ += batch.lost;
+    }
+    if (out_) std::fflush(out_);
+    tick(now);
+}
+
+void AuditLog::tick(Clock::time_point now, bool force) {
+    if (next_summary_ == Clock::time_point{}) next_summary_ = now + cfg_.summary_interval;
+    if (!force && now < next_summary_) return;
+    next_summary_ = now + cfg_.summary_interval;
+    const auto ts = format_time_ns(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count()));
+    const auto secs = cfg_.summary_interval.count();
+    bool wrote = false;
+    for (auto& [src, s] : sources_) {
+        if (s.suppressed == 0 && s.dp_suppressed == 0) continue;
+        nlohmann::ordered_json j;
+        j["timestamp"] = ts;
+        j["event_type"] = "audit_suppressed";
+        j["gateway"] = cfg_.gateway;
+        j["src_ip"] = src;
+        j["suppressed"] = s.suppressed + s.dp_suppressed;
+        j["suppressed_by_controlplane"] = s.suppressed;
+        j["suppressed_by_dataplane"] = s.dp_suppressed;
+        j["interval_seconds"] = secs;
+        j["message"] = std::to_string(s.suppressed + s.dp_suppressed) + " more events from " + src +
+                       " suppressed";
+        emit(dump(j), LOG_NOTICE);
+        s.suppressed = s.dp_suppressed = 0;
+        wrote = true;
+    }
+    if (overflow_suppressed_) {
+        nlohmann::ordered_json j;
+        j["timestamp"] = ts;
+        j["event_type"] = "audit_suppressed";
+        j["gateway"] = cfg_.gateway;
+        j["src_ip"] = "*";
+        j["suppressed"] = overflow_suppressed_;
+        j["interval_seconds"] = secs;
+        j["message"] = std::to_string(overflow_suppressed_) +
+                       " more events suppressed: too many distinct sources";
+        emit(dump(j), LOG_NOTICE);
+        overflow_suppressed_ = 0;
+        wrote = true;
+    }
+    if (lost_pending_) {
+        nlohmann::ordered_json j;
+        j["timestamp"] = ts;
+        j["event_type"] = "audit_lost";
+        j["gateway"] = cfg_.gateway;
+        j["lost"] = lost_pending_;
+        j["interval_seconds"] = secs;
+        j["message"] =
+            std::to_string(lost_pending_) + " events lost: the dataplane's audit ring was full";
+        emit(dump(j), LOG_WARNING);
+        lost_pending_ = 0;
+        wrote = true;
+    }
+    if (wrote && out_) std::fflush(out_);
+    evict(now);
+}
+
+std::vector<prometheus::MetricFamily> AuditLog::Collect() const {
+    std::lock_guard lk(mu_);
+    std::vector<prometheus::MetricFamily> out;
+    auto w = family("wardgate_audit_events_total", "Audit events written, by verdict",
+                    MetricType::Counter);
+    for (const char* v : {"denied", "would_deny"}) {
+        auto it = written_.find(v);
+        add_counter(w, {{"verdict", v}}, it == written_.end() ? 0.0 : double(it->second));
+    }
+    out.push_back(std::move(w));
+    auto s = family("wardgate_audit_suppressed_total",
+                    "Audit events not written because of per-source rate limits, by where",
+                    MetricType::Counter);
+    add_counter(s, {{"by", "controlplane"}}, double(suppressed_total_));
+    add_counter(s, {{"by", "dataplane"}}, double(dp_suppressed_total_));
+    out.push_back(std::move(s));
+    auto l = family("wardgate_audit_lost_total",
+                    "Audit events lost because the dataplane's audit ring was full",
+                    MetricType::Counter);
+    add_counter(l, {}, double(lost_total_));
+    out.push_back(std::move(l));
+    auto e = family("wardgate_audit_write_errors_total", "Failed writes to the audit log file",
+                    MetricType::Counter);
+    add_counter(e, {}, double(write_errors_));
+    out.push_back(std::move(e));
+    auto r = family("wardgate_audit_reopens_total", "Audit log reopens (SIGUSR1, logrotate)",
+                    MetricType::Counter);
+    add_counter(r, {}, double(reopens_));
+    out.push_back(std::move(r));
+    return out;
+}
+
+}  // namespace wg::cp

@@ -1,0 +1,93 @@
+// The audit log: every denied and would-deny event the dataplane reports,
+// as one JSON object per line (flat fields, Suricata-EVE-like names, so a
+// SIEM ingests it without a parser), to a file and/or syslog.
+//
+// A scanner or a broken device can produce thousands of denials a second;
+// the log must stay readable and bounded. Each source address gets a token
+// bucket; what it does not let through is counted and reported every
+// `summary_interval` as one "audit_suppressed" line per source, so nothing
+// disappears silently. Events the dataplane already dropped (its own
+// per-source limit, or a full ring) are folded into the same summaries.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "mgmt/messages.hpp"
+#include "policy/compiled.hpp"
+#include "policy_book.hpp"
+
+namespace wg::cp {
+
+struct AuditConfig {
+    std::string file;                // "" = no file output
+    bool syslog = false;             // also send each line to syslog(3), facility LOG_AUTH
+    double per_source_per_sec = 10;  // sustained lines per source address
+    double burst = 20;               // bucket depth
+    std::chrono::seconds summary_interval{10};
+    size_t max_sources = 4096;  // bounded memory under address spraying
+    std::string gateway;        // "gateway" field (hostname by default)
+};
+
+// One JSON object (no trailing newline). `p` may be null (unknown generation):
+// classes, zones and rules are then given as "#<id>".
+std::string format_audit_event(const mgmt::AuditEvent& e, const policy::CompiledPolicy* p,
+                               const std::string& gateway);
+std::string format_time_ns(uint64_t unix_ns);
+std::string ip_to_string(uint8_t family, const std::array<uint8_t, 16>& addr);
+
+class AuditLog : public prometheus::Collectable {
+  public:
+    using Clock = std::chrono::steady_clock;
+    AuditLog(AuditConfig cfg, const PolicyBook* book);
+    ~AuditLog();
+    // Opens the file / syslog. Error message on failure.
+    std::optional<std::string> open();
+    // logrotate's postrotate sends SIGUSR1: write to a fresh file at the path.
+    std::optional<std::string> reopen();
+    void ingest(const mgmt::AuditBatch& batch, Clock::time_point now = Clock::now());
+    // Emits due suppression summaries; call periodically.
+    void tick(Clock::time_point now = Clock::now(), bool force = false);
+    // Lines also go here (tests).
+    std::function<void(const std::string&)> sink;
+
+    std::vector<prometheus::MetricFamily> Collect() const override;
+
+  private:
+    struct Source {
+        double tokens = 0;
+        Clock::time_point last;
+        uint64_t suppressed = 0;     // by us, since the last summary
+        uint64_t dp_suppressed = 0;  // by the dataplane, since the last summary
+    };
+    bool admit(const std::string& src, uint32_t dp_suppressed, Clock::time_point now);
+    void emit(const std::string& line, int priority);
+    void evict(Clock::time_point now);
+
+    AuditConfig cfg_;
+    const PolicyBook* book_;
+    std::FILE* out_ = nullptr;
+    bool syslog_open_ = false;
+    std::unordered_map<std::string, Source> sources_;
+    uint64_t overflow_suppressed_ = 0;  // sources we could not track (table full)
+    uint64_t lost_pending_ = 0;         // ring overflows in the dataplane, not yet reported
+    Clock::time_point next_summary_{};
+
+    mutable std::mutex mu_;                    // counters read by scrapes
+    std::map<std::string, uint64_t> written_;  // by verdict
+    uint64_t suppressed_total_ = 0, dp_suppressed_total_ = 0, lost_total_ = 0;
+    uint64_t write_errors_ = 0, reopens_ = 0;
+};
+
+}  // namespace wg::cp

@@ -1,0 +1,35 @@
+// wardgate-controlplane command line.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace wg::cp {
+
+struct Options {
+    std::string dataplane_socket = "/run/wardgate/dataplane.sock";
+    std::string metrics_addr = "127.0.0.1:9470";
+    unsigned poll_ms = 1000;
+    std::string policy_dir;  // "" = metrics only, no policy management
+    std::string state_dir = "/run/wardgate";
+    std::string image_store = "/var/lib/wardgate/policy.img";
+    bool require_committed = false;
+    unsigned debounce_ms = 300;
+    unsigned push_timeout_ms = 30000;
+    std::string audit_file;  // "" = no file
+    bool audit_syslog = false;
+    double audit_rate = 10;  // lines per second per source
+    double audit_burst = 20;
+    unsigned audit_summary_s = 10;
+    unsigned audit_poll_ms = 250;
+    std::string gateway_name;  // "" = hostname
+    bool help = false;
+};
+
+std::optional<std::string> parse_options(int argc, char** argv, Options& o);
+extern const char* kUsage;
+
+// True if ADDR:PORT binds to a loopback address (127.0.0.0/8, [::1], localhost).
+bool is_loopback_listen(const std::string& addr);
+
+}  // namespace wg::cp

@@ -1,0 +1,70 @@
+// A plausible dataplane Status + Snapshot for rendering tests, standing in
+// for the real dataplane (same shapes as common/stats/snapshot.hpp).
+#pragma once
+
+#include "mgmt/messages.hpp"
+#include "stats/latency_histogram.hpp"
+#include "stats/snapshot.hpp"
+
+namespace wg::test {
+
+inline mgmt::Status fake_status(uint64_t generation = 3, const std::string& mode = "normal") {
+    mgmt::Status s;
+    s.version = "0.1.0";
+    s.pid = 4321;
+    s.uptime_ns = 12'500'000'000ull;
+    s.workers = 2;
+    s.ports = {{"clinical", "net_af_packet0", 0}, {"core", "net_af_packet1", 1}};
+    s.policy_generation = generation;
+    s.policy_hash = "ab12";
+    s.policy_commit = "deadbeef";
+    s.mode = mode;
+    return s;
+}
+
+// `scale` multiplies every counter, so two snapshots make a rate.
+inline stats::Snapshot fake_snapshot(uint64_t scale = 1) {
+    stats::Snapshot s;
+    s.tsc_hz = 2'000'000'000;
+    s.uptime_ns = 12'500'000'000ull;
+    s.ports = {{"clinical", "net_af_packet0", 1000 * scale, 64000 * scale, 990 * scale,
+                63000 * scale, 0, 0, 0},
+               {"core", "net_af_packet1", 990 * scale, 63000 * scale, 1000 * scale, 64000 * scale,
+                0, 0, 0}};
+    stats::ClassCounters infusion{"infusion_pump", {}, {}};
+    infusion.packets = {800 * scale, 20 * scale, 5 * scale, 0};
+    infusion.bytes = {51200 * scale, 1280 * scale, 320 * scale, 0};
+    stats::ClassCounters monitor{"patient_monitor", {}, {}};
+    monitor.packets = {100 * scale, 0, 0, 70 * scale};
+    monitor.bytes = {6400 * scale, 0, 0, 4480 * scale};
+    s.classes = {infusion, monitor};
+    s.rules = {{"infusion_pump/to-pump-server", 800 * scale, 51200 * scale}};
+    s.drops = {{"default_deny", 20 * scale}, {"truncated_l3", 1 * scale}};
+    s.gauges = {{"flow_table_entries", 300},
+                {"flow_table_capacity", 1000},
+                {"mempool_in_use", 512},
+                {"mempool_size", 4096},
+                {"audit_ring_used", 3}};
+    s.counters = {{"new_flows", 50 * scale}, {"flow_table_full", 0}, {"scanners_flagged", 1}};
+    s.workers = {{1, 1000 * scale, 250 * scale, 1000 * scale},
+                 {2, 900 * scale, 100 * scale, 1000 * scale}};
+    stats::Histogram h;
+    h.path = "bypass";
+    h.cls = "patient_monitor";
+    h.counts.assign(stats::kHistBuckets, 0);
+    // 60 packets at 3 µs, 9 at 20 µs, 1 at 40 µs (above the 32.768 µs SLO).
+    h.counts[stats::hist_index(3000)] = 60 * scale;
+    h.counts[stats::hist_index(20000)] = 9 * scale;
+    h.counts[stats::hist_index(40000)] = 1 * scale;
+    h.sum_ns = (60 * 3000 + 9 * 20000 + 40000) * scale;
+    s.histograms.push_back(h);
+    h.path = "new_flow";
+    h.cls = "infusion_pump";
+    h.counts.assign(stats::kHistBuckets, 0);
+    h.counts[stats::hist_index(8000)] = 50 * scale;
+    h.sum_ns = 50 * 8000 * scale;
+    s.histograms.push_back(h);
+    return s;
+}
+
+}  // namespace wg::test
