@@ -145,10 +145,13 @@ class Resolver {
         std::vector<std::string> names;
         for (auto& [n, id] : class_id_) names.push_back(n);
         std::string hint = yaml::closest(r.name, names);
+        bool from_csv = r.loc.file.ends_with(".csv");
         error(r.loc, "unknown-class",
               "unknown class '" + r.name + "' in " + context +
-                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                  " Define it with a DeviceClass document or fix the name");
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                  (from_csv ? ". Map the asset database's category to a class with 'class_map' "
+                              "in the Inventory import, or define the class"
+                            : ". Define it with a DeviceClass document or fix the name"));
         return std::nullopt;
     }
 
@@ -161,8 +164,8 @@ class Resolver {
         std::string hint = yaml::closest(r.name, names);
         error(r.loc, "unknown-zone",
               "unknown zone '" + r.name + "' in " + context +
-                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                  " Zones are declared in 'zones' of the Gateway document");
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                  ". Zones are declared in 'zones' of the Gateway document");
         return std::nullopt;
     }
 
@@ -181,8 +184,8 @@ class Resolver {
         std::string hint = yaml::closest(r.name, names);
         error(r.loc, "unknown-group",
               "unknown address group '" + r.name + "' in " + context +
-                  (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
-                  " Declare it under 'address_groups' in the Gateway document");
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                  ". Declare it under 'address_groups' in the Gateway document");
         return std::nullopt;
     }
 
@@ -522,16 +525,29 @@ class Resolver {
 CompileResult compile_directory(const fs::path& dir) {
     CompileResult r;
     auto source = load_directory(dir, r.diagnostics);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return r;  // the loader said so; nothing else to check
     CompiledPolicy p = Resolver(source, r.diagnostics).run();
-    analyse(p, r.diagnostics);
+    auto has_errors = [&] {
+        return std::any_of(r.diagnostics.begin(), r.diagnostics.end(),
+                           [](const Diagnostic& d) { return d.severity == Severity::Error; });
+    };
+    if (has_errors()) {
+        // Whole-policy warnings on a policy with errors are mostly echoes of
+        // those errors (a class "without members" because its rows were
+        // rejected): keep the list to what the author must fix first.
+        std::erase_if(r.diagnostics, [](const Diagnostic& d) {
+            return d.severity == Severity::Warning && d.code != "unused-setting";
+        });
+    } else {
+        analyse(p, r.diagnostics);
+    }
     std::stable_sort(r.diagnostics.begin(), r.diagnostics.end(),
                      [](const Diagnostic& a, const Diagnostic& b) {
                          return std::tie(a.loc.file, a.loc.line, a.loc.column) <
                                 std::tie(b.loc.file, b.loc.line, b.loc.column);
                      });
-    bool errors = std::any_of(r.diagnostics.begin(), r.diagnostics.end(),
-                              [](const Diagnostic& d) { return d.severity == Severity::Error; });
-    if (!errors) {
+    if (!has_errors()) {
         p.commit = git::head_commit(dir);
         r.policy = std::move(p);
     }
