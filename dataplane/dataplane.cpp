@@ -86,14 +86,9 @@ std::optional<std::string> Dataplane::init() {
             return std::string(side_name(s)) + " port: " + *e;
     ports_started_ = true;
 
-    int ts_field = -1;
-    if (opt_.replay_ordered) {
-        ts_field = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
-        if (ts_field < 0)
-            return std::string("--replay-ordered: the ports registered no RX timestamp");
-    }
     base_tsc_ = rte_rdtsc();
     base_realtime_ns_ = clock_ns(CLOCK_REALTIME);
+    latch_.rx_limit.store(opt_.pause_after);
     holder_ = std::make_unique<PolicyHolder>(nq);
     holder_->set_socket(static_cast<int>(rte_socket_id()));
     for (uint16_t q = 0; q < nq; ++q) {
@@ -115,7 +110,7 @@ std::optional<std::string> Dataplane::init() {
         w->holder = holder_.get();
         w->ctx = ctx.get();
         w->latch = opt_.test_hooks ? &latch_ : nullptr;
-        w->ts_dynfield = ts_field;
+        if (q == 0) w->replay_order = &opt_.replay_order;  // one worker replays
         ctxs_.push_back(std::move(ctx));
         workers_.push_back(std::move(w));
     }

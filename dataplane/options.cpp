@@ -27,8 +27,10 @@ std::string usage(const char* prog) {
            "  --flows N             flow-table entries per worker (default 65536)\n"
            "  --idle-exit-ms N      exit after N ms without traffic (tests only)\n"
            "  --test-hooks          accept test latches on the socket (tests only)\n"
-           "  --replay-ordered      merge both ports' recorded input by capture time, one\n"
-           "                        frame at a time (pcap tests only; needs RX timestamps)\n";
+           "  --replay-order SEQ    take recorded input frames from the ports in this order,\n"
+           "                        one letter per frame: c clinical, k core (pcap tests)\n"
+           "  --pause-after N       with --test-hooks: stop after N frames until the\n"
+           "                        rx-resume hook (tests only)\n";
 }
 
 std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
@@ -76,9 +78,13 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
             err = num(o.flows);
         else if (a == "--idle-exit-ms")
             err = num(o.idle_exit_ms);
-        else if (a == "--replay-ordered")
-            o.replay_ordered = true;
-        else if (a == "--test-hooks")
+        else if (a == "--replay-order")
+            err = str(o.replay_order);
+        else if (a == "--pause-after") {
+            uint32_t v = 0;
+            err = num(v);
+            o.pause_after = v;
+        } else if (a == "--test-hooks")
             o.test_hooks = true;
         else if (a == "--help" || a == "-h")
             o.help = true;
@@ -90,6 +96,10 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
     if (o.clinical_port.empty()) return std::string("missing --clinical PORT");
     if (o.core_port.empty()) return std::string("missing --core PORT");
     if (o.burst == 0 || o.burst > 256) return std::string("--burst must be 1..256");
+    if (o.replay_order.find_first_not_of("ck") != std::string::npos)
+        return std::string("--replay-order takes only the letters c and k");
+    if (o.pause_after != UINT64_MAX && !o.test_hooks)
+        return std::string("--pause-after needs --test-hooks");
     if (o.flows < 16 || o.flows > (1u << 26)) return std::string("--flows must be 16..67108864");
     if (o.mtu < 68 || o.mtu > 9600) return std::string("--mtu must be 68..9600");
     return std::nullopt;

@@ -18,10 +18,13 @@ struct Options {
     uint32_t mbufs = 8191;  // per mempool; must fit the EAL memory (-m)
     uint32_t mtu = 1500;
     uint32_t rx_desc = 1024, tx_desc = 1024;
-    uint32_t flows = 65536;       // flow-table entries per worker
-    uint32_t idle_exit_ms = 0;    // tests: exit once traffic has been idle this long
-    bool test_hooks = false;      // accept TestHook requests (never in production)
-    bool replay_ordered = false;  // tests: merge both ports' pcap input by capture time
+    uint32_t flows = 65536;     // flow-table entries per worker
+    uint32_t idle_exit_ms = 0;  // tests: exit once traffic has been idle this long
+    bool test_hooks = false;    // accept TestHook requests (never in production)
+    // Tests on recorded inputs: the order in which to take frames from the
+    // two ports, one letter per frame ('c' clinical, 'k' core).
+    std::string replay_order;
+    uint64_t pause_after = UINT64_MAX;  // tests: process this many frames, then wait for rx-resume
     bool help = false;
 };
 

@@ -70,11 +70,6 @@ std::optional<std::string> start_port(const PortInfo& p, uint16_t queues, rte_me
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
     }
-    if (o.replay_ordered) {
-        if (!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
-            return "port " + p.name + " cannot timestamp received frames (--replay-ordered)";
-        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
-    }
     if (o.mtu > RTE_ETHER_MTU && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
     if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)

@@ -3,7 +3,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 
 #include "pipeline.hpp"
@@ -77,14 +76,26 @@ int worker_main(void* arg) {
     const uint16_t burst = static_cast<uint16_t>(RTE_MIN(w->burst, kMaxBurst));
     const uint64_t start = rte_rdtsc();
     uint64_t busy = 0;
-    rte_mbuf* ahead[2] = {nullptr, nullptr};  // ordered mode lookahead
+    size_t replay_pos = 0;
     if (w->holder) w->holder->register_worker(w->wid);
 
     while (!w->stop->load(std::memory_order_relaxed)) {
         const uint64_t t0 = rte_rdtsc();
         const PolicyTables* t = w->holder ? w->holder->current() : nullptr;
         bool worked = false;
-        if (w->ts_dynfield < 0) {
+        const std::string* order = w->replay_order;
+        if (order && replay_pos < order->size()) {
+            // Replay: the next frame comes from the port the recording says.
+            if (L.budget(1)) {
+                const unsigned side = (*order)[replay_pos] == 'c' ? kClinical : kCore;
+                rte_mbuf* m = nullptr;
+                if (rte_eth_rx_burst(w->port[side], w->queue, &m, 1) == 1) {
+                    ++replay_pos;
+                    worked = true;
+                    L.handle(t, side, &m, 1, rte_rdtsc());
+                }
+            }
+        } else {
             for (unsigned side = 0; side < 2; ++side) {
                 const uint16_t want = L.budget(burst);
                 if (!want) break;
@@ -92,25 +103,6 @@ int worker_main(void* arg) {
                 if (n == 0) continue;
                 worked = true;
                 L.handle(t, side, pkts, n, rte_rdtsc());
-            }
-        } else {
-            // Replay mode: take the earlier of the two ports' next frames.
-            // Frames waiting in the lookahead are not yet processed; the
-            // latch only gates processing.
-            for (unsigned side = 0; side < 2; ++side)
-                if (!ahead[side]) rte_eth_rx_burst(w->port[side], w->queue, &ahead[side], 1);
-            if ((ahead[0] || ahead[1]) && L.budget(1)) {
-                unsigned side = ahead[0] ? 0 : 1;
-                if (ahead[0] && ahead[1]) {
-                    const auto ts = [&](rte_mbuf* m) {
-                        return *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const rte_mbuf_timestamp_t*);
-                    };
-                    side = ts(ahead[1]) < ts(ahead[0]) ? 1 : 0;
-                }
-                rte_mbuf* m = ahead[side];
-                ahead[side] = nullptr;
-                worked = true;
-                L.handle(t, side, &m, 1, rte_rdtsc());
             }
         }
         const uint64_t t1 = rte_rdtsc();
@@ -122,8 +114,6 @@ int worker_main(void* arg) {
         __atomic_store_n(&w->total_cycles, t1 - start, __ATOMIC_RELAXED);
         if (w->holder) w->holder->quiescent(w->wid);
     }
-    for (rte_mbuf* m : ahead)
-        if (m) rte_pktmbuf_free(m);
     if (w->holder) w->holder->offline(w->wid);
     return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include <rte_common.h>
 
@@ -42,10 +43,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerState {
     PolicyHolder* holder = nullptr;
     WorkerCtx* ctx = nullptr;
     const RxLatch* latch = nullptr;
-    // Tests on recorded pcaps: merge both ports' input in capture-timestamp
-    // order (one frame at a time), so bidirectional scenarios replay
-    // deterministically. -1 = off.
-    int ts_dynfield = -1;
+    // Tests on recorded pcaps: the port order of the input frames ('c'/'k'
+    // per frame), so bidirectional scenarios replay deterministically one
+    // frame at a time. nullptr or empty = normal polling.
+    const std::string* replay_order = nullptr;
 
     // Written by the worker only.
     PortCtr ctr[2];  // rx_* = received on that side's port, tx_* = sent on it

@@ -5,7 +5,10 @@
 #include <rte_ethdev.h>
 
 #if defined(WG_HAVE_IXGBE_BYPASS)
+// The 22.11 header has no extern "C" guard of its own.
+extern "C" {
 #include <rte_pmd_ixgbe.h>
+}
 #endif
 
 namespace wg::safety {

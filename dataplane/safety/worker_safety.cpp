@@ -10,6 +10,18 @@
 #include <rte_pause.h>
 
 namespace wg::safety {
+namespace {
+constexpr unsigned kTxRetries = 16;
+
+uint16_t send_retry(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+    uint16_t sent = n ? rte_eth_tx_burst(port, queue, pkts, n) : 0;
+    for (unsigned k = 0; sent < n && k < kTxRetries; ++k) {
+        rte_pause();
+        sent += rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
+    }
+    return sent;
+}
+}  // namespace
 
 WorkerSafety::WorkerSafety(unsigned wid, int socket, uint64_t hz, const WorkerSafetyConfig& c)
     : tsc_hz(hz),
@@ -46,23 +58,39 @@ uint16_t WorkerSafety::hand_off(unsigned dst, rte_mbuf** pkts, uint16_t n) {
     return static_cast<uint16_t>(n - q);
 }
 
-unsigned WorkerSafety::flush_handoff(unsigned dst, uint16_t port, uint16_t queue,
-                                     uint64_t& dropped) {
-    rte_ring* r = handoff[dst & 1];
-    if (__builtin_expect(rte_ring_empty(r), 1)) return 0;
+void WorkerSafety::flush_handoff(unsigned dst, uint16_t port, uint16_t queue, TxResult& r) {
+    rte_ring* ring = handoff[dst & 1];
+    if (__builtin_expect(rte_ring_empty(ring), 1)) return;
     rte_mbuf* pkts[64];
-    unsigned total = 0, n;
-    while ((n = rte_ring_dequeue_burst(r, reinterpret_cast<void**>(pkts), 64, nullptr)) > 0) {
-        uint16_t sent = rte_eth_tx_burst(port, queue, pkts, static_cast<uint16_t>(n));
-        for (unsigned k = 0; sent < n && k < 16; ++k) {
-            rte_pause();
-            sent += rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
-        }
+    unsigned n;
+    while ((n = rte_ring_dequeue_burst(ring, reinterpret_cast<void**>(pkts), 64, nullptr)) > 0) {
+        const uint16_t sent = send_retry(port, queue, pkts, static_cast<uint16_t>(n));
+        for (unsigned i = 0; i < sent; ++i) r.flushed_bytes += rte_pktmbuf_pkt_len(pkts[i]);
         for (unsigned i = sent; i < n; ++i) rte_pktmbuf_free(pkts[i]);
-        dropped += n - sent;
-        total += sent;
+        r.flushed += sent;
+        r.flush_dropped += n - sent;
     }
-    return total;
+}
+
+TxResult guarded_tx(WorkerSafety& ws, unsigned dst, uint16_t port, uint16_t queue, rte_mbuf** pkts,
+                    uint16_t n) {
+    TxResult r;
+    if (!ws.guard.enter()) {
+        // The supervisor took the queues while this burst was in flight:
+        // it sends it (the frames are late, not lost).
+        r.dropped = ws.hand_off(dst, pkts, n);
+        r.handed_off = static_cast<uint16_t>(n - r.dropped);
+        return r;
+    }
+    ws.flush_handoff(dst, port, queue, r);
+    const uint16_t sent = send_retry(port, queue, pkts, n);
+    ws.guard.leave();
+    // Unsent frames are freed here (as the worker's own send path does); the
+    // caller only accounts.
+    for (uint16_t i = sent; i < n; ++i) rte_pktmbuf_free(pkts[i]);
+    r.sent = sent;
+    r.dropped = static_cast<uint16_t>(n - sent);
+    return r;
 }
 
 void WorkerSafety::serve_stall() {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -60,6 +61,8 @@ struct WorkerSafetyConfig {
     OverloadConfig overload;
 };
 
+struct TxResult;
+
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
     WorkerSafety(unsigned wid, int socket, uint64_t hz, const WorkerSafetyConfig& c);
     ~WorkerSafety();
@@ -73,9 +76,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
 
     // Worker, inside an entered TX section: sends what was handed off while
     // the supervisor held the queues but was handed back before it could
-    // send it. Returns the frames sent; unsent ones are freed and counted in
-    // `dropped`.
-    unsigned flush_handoff(unsigned dst, uint16_t port, uint16_t queue, uint64_t& dropped);
+    // send it (counted in r.flushed*).
+    void flush_handoff(unsigned dst, uint16_t port, uint16_t queue, TxResult& r);
 
     // Worker, between receiving a burst and sending it (where real hangs
     // happen: packet processing): serves a pending "stall-worker" test
@@ -103,5 +105,30 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
   private:
     void serve_stall();
 };
+
+// The worker's queue accesses, bracketed by the ownership guard. RX returns
+// 0 frames when the supervisor holds the queues (the worker idles, keeping
+// its heartbeat). TX sends on `port`/`queue` (side `dst`) when the worker
+// still owns them, after anything left in the hand-off ring; otherwise the
+// frames go to the supervisor through the hand-off ring. Returns the frames
+// sent or handed off; the others were freed (TX ring full).
+inline uint16_t guarded_rx(WorkerSafety& ws, uint16_t port, uint16_t queue, rte_mbuf** pkts,
+                           uint16_t n) {
+    if (!ws.guard.enter()) return 0;
+    const uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
+    ws.guard.leave();
+    return got;
+}
+
+struct TxResult {
+    uint16_t sent = 0;        // pkts[0..sent) went out on the port
+    uint16_t handed_off = 0;  // given to the supervisor (it counts them when sent)
+    uint16_t dropped = 0;     // freed: TX ring full (or hand-off ring full)
+    uint32_t flushed = 0;     // earlier hand-offs sent first by the worker
+    uint64_t flushed_bytes = 0;
+    uint32_t flush_dropped = 0;
+};
+TxResult guarded_tx(WorkerSafety& ws, unsigned dst, uint16_t port, uint16_t queue, rte_mbuf** pkts,
+                    uint16_t n);
 
 }  // namespace wg::safety
