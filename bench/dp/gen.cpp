@@ -85,6 +85,9 @@ Workload make_workload(const PolicySpec& s) {
     policy::ClassDef unknown;
     unknown.id = policy::kUnknownClass;
     unknown.name = "unknown";
+    // In the monitor-mode workload every class monitors, servers (unknown) too,
+    // so a denied flow is a would-deny: forwarded, recorded, given state.
+    unknown.mode = s.monitor ? policy::Mode::Monitor : policy::Mode::Enforce;
     p.classes.push_back(unknown);
     for (unsigned c = 1; c <= classes; ++c) {
         policy::ClassDef d;

@@ -68,6 +68,11 @@ uint32_t percentile(std::vector<uint32_t>& sorted_in_place, double p, bool alrea
 void reset_peak_rss();
 uint64_t peak_rss_bytes();
 uint64_t current_rss_bytes();
+// Bytes in use from the C heap (glibc mallinfo2: arenas + mmapped blocks).
+uint64_t malloc_in_use();
+// Writes every mbuf's data buffer once, so no timed pass pays first-touch
+// page faults of the --no-huge memory.
+void touch_pool(rte_mempool* mp);
 // Bytes allocated from the DPDK heap (all sockets).
 uint64_t dpdk_heap_allocated();
 

@@ -24,6 +24,7 @@
 #include <rte_version.h>
 #include <nlohmann/json.hpp>
 
+#include "harness.hpp"
 #include "suites.hpp"
 
 namespace {
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
         rte_eal_cleanup();
         return 1;
     }
+
+    wg::bench::touch_pool(c.pool);
 
     nlohmann::json j;
     j["tool"] = "wg-bench-dp";

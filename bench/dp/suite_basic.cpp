@@ -29,6 +29,7 @@ nlohmann::json suite_ceiling(const SuiteContext& c) {
             NoopForward noop;
             std::vector<RunResult> reps;
             const auto tr = established_trace(flows, order, s);
+            run_trace(noop, c.pool, tr, 0, pkts);  // warm-up, untimed
             for (unsigned r = 0; r < c.reps; ++r)
                 reps.push_back(run_trace(noop, c.pool, tr, 0, pkts));
             auto j = summarize(reps, c.tsc_hz);

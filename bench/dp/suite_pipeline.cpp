@@ -78,12 +78,16 @@ struct PolicyEnv {
 
 class PipelineSut final : public Sut {
   public:
-    PipelineSut(dp::WorkerCtx& c, dp::PolicyHolder& h) : ctx_(c), holder_(h) {
+    // `bare`: process_burst() alone, without the worker's accounting, latency
+    // record, housekeeping and quiescent state (the breakdown column).
+    PipelineSut(dp::WorkerCtx& c, dp::PolicyHolder& h, bool bare = false)
+        : ctx_(c), holder_(h), bare_(bare) {
         ns_mult_ = (uint64_t(1000000000) << 32) / rte_get_tsc_hz();
     }
     uint16_t burst(rte_mbuf** pkts, uint16_t n, unsigned side, rte_mbuf** tx) override {
         const dp::PolicyTables* t = holder_.current();
         const uint64_t rx_tsc = rte_rdtsc();
+        if (bare_) return dp::process_burst(ctx_, t, side, pkts, n, rx_tsc, tx, tags_);
         uint64_t bytes = 0;
         for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
         rx_bytes += bytes;
@@ -96,15 +100,20 @@ class PipelineSut final : public Sut {
         }
         dp::pipeline_housekeeping(ctx_, t1);
         holder_.quiescent(ctx_.wid);
-        last_gen = t ? t->generation() : 0;
+        if (watch_gen && t && t->generation() == watch_gen && !t_gen_seen) t_gen_seen = t1;
+        if (watch_gen && !t_revoke_seen && ctx_.stats->ctr[dp::kCtrFlowsRevoked] != revoked0)
+            t_revoke_seen = t1;
         return nf;
     }
     uint64_t rx_bytes = 0;
-    uint64_t last_gen = 0;
+    // Reload visibility probes (suite_reload): first burst run on generation
+    // `watch_gen`, first burst in which an established flow was revoked.
+    uint64_t watch_gen = 0, t_gen_seen = 0, revoked0 = 0, t_revoke_seen = 0;
 
   private:
     dp::WorkerCtx& ctx_;
     dp::PolicyHolder& holder_;
+    bool bare_;
     uint64_t ns_mult_;
     dp::PktTag tags_[dp::kMaxBurst];
 };
@@ -218,14 +227,22 @@ nlohmann::json run_case(const SuiteContext& c, const CaseSpec& cs, PolicyEnv& en
     Stamper tr = per_packet_new        ? new_flow_trace(flows, cs.size, kTcpSyn)
                  : cs.path == "bypass" ? bypass_trace(flows, order, cs.size)
                                        : established_trace(flows, order, cs.size);
-    std::vector<RunResult> pr, cr;
+    // New-flow traces never repeat a packet: each repetition (and each of the
+    // three measurements) gets its own slice; established/bypass traces are
+    // replayed. Repetitions interleave ceiling, pipeline and bare pipeline.
+    PipelineSut bare(*wk.ctx, *env.holder, true);
+    std::vector<RunResult> pr, cr, br;
+    if (!per_packet_new) run_trace(noop, c.pool, tr, 0, pkts);  // warm-up of the trace itself
     for (unsigned r = 0; r < c.reps; ++r) {
-        const uint64_t first = per_packet_new ? r * pkts : 0;
+        const uint64_t first = per_packet_new ? 3 * r * pkts : 0;
         cr.push_back(run_trace(noop, c.pool, tr, first, pkts));
-        pr.push_back(run_trace(sut, c.pool, tr, first, pkts, drain));
+        pr.push_back(run_trace(sut, c.pool, tr, first + (per_packet_new ? pkts : 0), pkts, drain));
+        br.push_back(
+            run_trace(bare, c.pool, tr, first + (per_packet_new ? 2 * pkts : 0), pkts, drain));
     }
     auto p = summarize(pr, c.tsc_hz);
     auto ce = summarize(cr, c.tsc_hz);
+    auto be = summarize(br, c.tsc_hz);
     for (auto& [k, v] : p.items()) j[k] = v;
     j["id"] = cs.id();
     j["path"] = cs.path;
@@ -240,12 +257,15 @@ nlohmann::json run_case(const SuiteContext& c, const CaseSpec& cs, PolicyEnv& en
                     {"cycles_per_packet_min", ce["cycles_per_packet_min"]},
                     {"mpps", ce["mpps"]},
                     {"latency_ns", ce["latency_ns"]}};
+    j["process_burst_only"] = {{"cycles_per_packet", be["cycles_per_packet"]},
+                               {"cycles_per_packet_reps", be["cycles_per_packet_reps"]}};
     const double pc = p["cycles_per_packet"], cc = ce["cycles_per_packet"];
     j["ratio_to_ceiling"] = cc > 0 ? pc / cc : 0;
     j["overhead_cycles"] = pc - cc;
     j["state"] = wk.counters();
-    std::fprintf(stderr, "  %-58s %7.1f cyc/pkt (ceiling %5.1f, x%.1f) fwd %.3f\n", cs.id().c_str(),
-                 pc, cc, cc > 0 ? pc / cc : 0, p["forwarded_share"].get<double>());
+    std::fprintf(stderr, "  %-52s %7.1f cyc/pkt (bare %6.1f, ceiling %5.1f) fwd %.3f\n",
+                 cs.id().c_str(), pc, be["cycles_per_packet"].get<double>(), cc,
+                 p["forwarded_share"].get<double>());
     return j;
 }
 
@@ -339,26 +359,28 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
 
 nlohmann::json suite_flowmem(const SuiteContext& c) {
     const uint32_t n = c.quick ? 100000 : 1000000;
-    reset_peak_rss();
-    const uint64_t rss0 = current_rss_bytes();
+    const uint64_t heap0 = malloc_in_use(), rss0 = current_rss_bytes();
     const auto t0 = Clock::now();
-    uint64_t rss1 = 0;
+    uint64_t heap1 = 0, rss1 = 0;
     {
-        dp::FlowTable ft(n);  // zeroes (so touches) every byte it owns
+        dp::FlowTable ft(n);  // allocates and zeroes everything it will ever use
+        heap1 = malloc_in_use();
         rss1 = current_rss_bytes();
     }
     const double ms = ms_since(t0);
-    const double per = double(rss1 - rss0) / n;
-    std::fprintf(stderr, "  flow table of %u entries: %.1f bytes/flow (entry %zu B)\n", n, per,
-                 sizeof(dp::FlowEntry));
+    const double per = double(heap1 - heap0) / n;
+    std::fprintf(stderr,
+                 "  flow table of %u entries: %.1f bytes/flow (entry %zu B), RSS +%.1f MB\n", n,
+                 per, sizeof(dp::FlowEntry), double(rss1 - rss0) / 1e6);
     return {{"status", "ok"},
             {"what",
-             "resident memory of a dp::FlowTable sized for N flows (entry pool, bucket "
-             "index, free list), measured as RSS growth; the table is allocated and "
-             "zeroed once at start, so this is also its memory when full"},
+             "memory of a dp::FlowTable sized for N flows (entry pool, bucket index, free "
+             "list): C-heap bytes allocated by its constructor (glibc mallinfo2), which "
+             "allocates once at start, so this is also its memory when full"},
             {"flows", n},
             {"entry_bytes", sizeof(dp::FlowEntry)},
-            {"table_bytes", rss1 - rss0},
+            {"table_bytes", heap1 - heap0},
+            {"rss_growth_bytes", rss1 > rss0 ? rss1 - rss0 : 0},
             {"bytes_per_flow", per},
             {"index_bytes_per_flow", per - double(sizeof(dp::FlowEntry))},
             {"alloc_ms", ms}};
@@ -509,56 +531,70 @@ nlohmann::json suite_reload(const SuiteContext& c) {
     policy::CompiledPolicy revoke_pol = without_class_rules(env.w.policy, 1);
     const auto revoke_img = policy::encode_image(revoke_pol);
     std::atomic<uint64_t> t_pub{0};
-    std::atomic<uint64_t> new_gen{0};
-    env.holder->set_publish_hook([&](uint64_t, uint64_t ng) {
-        new_gen.store(ng);
-        t_pub.store(rte_rdtsc());
-    });
-    const uint64_t revoked0 = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked];
-    done.store(false);
-    std::thread mgmt2([&] {
-        pin_off_lcore();
-        env.install(revoke_img);
-        done.store(true);
-    });
-    uint64_t t_first_gen = 0, t_first_revoke = 0, t_end = 0;
-    const auto deadline2 = Clock::now() + std::chrono::seconds(60);
-    // Run until the reload is done, then 200 ms more to watch flows converge.
-    uint64_t stop_after = 0;
-    nlohmann::json timeline = nlohmann::json::array();
-    while (Clock::now() < deadline2) {
-        run_trace(sut, c.pool, tr, (i++ * kChunk) % order.size(), kChunk, drain);
-        const uint64_t now = rte_rdtsc();
-        if (!t_first_gen && new_gen.load() && sut.last_gen == new_gen.load()) t_first_gen = now;
-        const uint64_t rv = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - revoked0;
-        if (!t_first_revoke && rv) t_first_revoke = now;
-        if (t_pub.load() && (timeline.empty() || timeline.back()[1] != rv))
-            timeline.push_back({double(now - t_pub.load()) / c.tsc_hz * 1e6, rv});
-        if (done.load() && !stop_after) stop_after = now + rte_get_tsc_hz() / 5;
-        if (stop_after && now > stop_after) break;
-    }
-    mgmt2.join();
-    t_end = rte_rdtsc();
-    env.holder->set_publish_hook({});
+    env.holder->set_publish_hook([&](uint64_t, uint64_t) { t_pub.store(rte_rdtsc()); });
     auto us = [&](uint64_t t) {
         return t && t_pub.load() ? double(int64_t(t - t_pub.load())) / c.tsc_hz * 1e6 : -1.0;
     };
+    // Transition 0 installs the revoking policy; the later ones re-install
+    // same-rule images, to repeat the generation-visibility measurement.
+    const unsigned transitions = c.quick ? 2 : 6;
+    std::vector<double> gen_us;
+    double revoke_us = -1, observed_us = 0;
+    uint64_t revoked = 0;
+    nlohmann::json timeline = nlohmann::json::array();
+    for (unsigned k = 0; k < transitions; ++k) {
+        t_pub.store(0);
+        sut.watch_gen = env.holder->generation() + 1;
+        sut.revoked0 = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked];
+        sut.t_gen_seen = sut.t_revoke_seen = 0;
+        done.store(false);
+        const auto& img = k == 0 ? revoke_img : imgs[k % imgs.size()];
+        std::thread m([&] {
+            pin_off_lcore();
+            env.install(img);
+            done.store(true);
+        });
+        // Run until the reload is done, then 200 ms more to watch flows converge.
+        const auto dl = Clock::now() + std::chrono::seconds(60);
+        uint64_t stop_after = 0;
+        while (Clock::now() < dl) {
+            run_trace(sut, c.pool, tr, (i++ * kChunk) % order.size(), kChunk, drain);
+            const uint64_t now = rte_rdtsc();
+            const uint64_t rv = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - sut.revoked0;
+            if (k == 0 && t_pub.load() && (timeline.empty() || timeline.back()[1] != rv))
+                timeline.push_back({double(now - t_pub.load()) / c.tsc_hz * 1e6, rv});
+            if (done.load() && !stop_after) stop_after = now + rte_get_tsc_hz() / 5;
+            if (stop_after && now > stop_after) break;
+        }
+        m.join();
+        gen_us.push_back(us(sut.t_gen_seen));
+        if (k == 0) {
+            revoke_us = us(sut.t_revoke_seen);
+            observed_us = us(rte_rdtsc());
+            revoked = wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - sut.revoked0;
+        }
+    }
+    env.holder->set_publish_hook({});
     size_t class1 = 0;
     for (const auto& f : flows) class1 += f.src_class == 1;
     j["visibility"] = {
         {"what",
-         "new policy revoking class 1's allow rules, installed while established traffic "
-         "runs; times from the publish (PolicyHolder publish hook) on the management "
-         "thread, measured at chunk granularity (1,024 packets)"},
-        {"publish_to_first_burst_on_new_generation_us", us(t_first_gen)},
-        {"publish_to_first_revoked_packet_us", us(t_first_revoke)},
-        {"observed_us", us(t_end)},
+         "a policy revoking class 1's allow rules is installed while established traffic runs, "
+         "then same-rule images; times from the publish (PolicyHolder publish hook, management "
+         "thread) to the end of the first worker burst run on the new generation, and to the "
+         "first burst that dropped a packet of a revoked flow"},
+        {"transitions", transitions},
+        {"publish_to_first_burst_on_new_generation_us", median(gen_us)},
+        {"publish_to_first_burst_on_new_generation_us_all", gen_us},
+        {"publish_to_first_revoked_packet_us", revoke_us},
+        {"observed_us", observed_us},
         {"class1_flows", class1},
-        {"flows_revoked", wk.ctx->stats->ctr[dp::kCtrFlowsRevoked] - revoked0},
+        {"flows_revoked", revoked},
         {"revoked_timeline_us", timeline}};
     std::fprintf(stderr,
-                 "  visibility: new generation after %.0f us, first revoked packet after %.0f us\n",
-                 us(t_first_gen), us(t_first_revoke));
+                 "  visibility: new generation after %.0f us (median of %u), first revoked packet "
+                 "after %.0f us\n",
+                 median(gen_us), transitions, revoke_us);
     return j;
 }
 
