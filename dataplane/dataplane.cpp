@@ -220,7 +220,7 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
     }
     LoadResult r = holder_->load_image(image);
     // Old maps are freed only once no old tables can still be in use.
-    if (published) maps_.settle(r.ok && holder_->parked() == 0, r.ok ? nullptr : prev);
+    if (published) maps_.settle(r.ok, holder_->parked() == 0, prev);
     return r;
 }
 

@@ -38,11 +38,12 @@ const CounterMap* CounterMapPublisher::publish(std::unique_ptr<CounterMap> m) {
     return prev;
 }
 
-void CounterMapPublisher::settle(bool ok, const CounterMap* prev) {
+void CounterMapPublisher::settle(bool ok, bool grace_done, const CounterMap* prev) {
     if (!ok) {
         latest_.store(prev, std::memory_order_release);
         return;
     }
+    if (!grace_done) return;
     const CounterMap* keep = latest_.load(std::memory_order_relaxed);
     std::erase_if(owned_, [&](const std::unique_ptr<CounterMap>& p) { return p.get() != keep; });
 }

@@ -55,10 +55,12 @@ class CounterMapPublisher {
     const CounterMap* latest() const { return latest_.load(std::memory_order_acquire); }
     // Publishes `m` before a load; returns the previous map.
     const CounterMap* publish(std::unique_ptr<CounterMap> m);
-    // After load_image: on success frees every map but the latest; on
-    // failure re-publishes `prev` and keeps the rejected map until the next
+    // After load_image. Success: the new map stays published; when
+    // `grace_done` (no old tables parked past their grace period) every
+    // other map is freed, else they are kept for a later load. Failure:
+    // `prev` is published again and the rejected map is kept until a later
     // successful load (a worker may be reading it right now).
-    void settle(bool ok, const CounterMap* prev);
+    void settle(bool ok, bool grace_done, const CounterMap* prev);
 
   private:
     std::atomic<const CounterMap*> latest_{nullptr};
