@@ -12,8 +12,11 @@
 #include <optional>
 #include <string>
 
+// Boost 1.74 Asio uses std::exchange without including <utility> (C++20); a
+// separate include block keeps clang-format from sorting it after Asio.
+#include <utility>
+
 #include <boost/asio.hpp>
-#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 
 #include "debounce.hpp"
 

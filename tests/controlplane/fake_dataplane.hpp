@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+// Boost 1.74 Asio uses std::exchange without including <utility> (C++20); a
+// separate include block keeps clang-format from sorting it after Asio.
+#include <utility>
+
 #include <boost/asio.hpp>
-#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"

@@ -11,8 +11,11 @@
 #include <functional>
 #include <string>
 
+// Boost 1.74 Asio uses std::exchange without including <utility> (C++20); a
+// separate include block keeps clang-format from sorting it after Asio.
+#include <utility>
+
 #include <boost/asio.hpp>
-#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 
 namespace wg::test {
 
