@@ -316,7 +316,7 @@ TEST_CASE("evaluate agrees between the compiled policy, its image and a naive mo
     auto decoded = decode_image(image);
     Gen gen(*r.policy, seed());
     std::map<Verdict, int> seen;
-    for (int i = 0; i < 20000; ++i) {
+    for (int i = 0; i < 6000; ++i) {
         Tuple t = gen.next();
         auto a = evaluate(*r.policy, t);
         auto b = evaluate(decoded, t);
