@@ -209,12 +209,17 @@ void AuditLog::ingest(const mgmt::AuditBatch& batch, Clock::time_point now) {
     PolicyBook::Ptr cached;
     uint64_t cached_gen = ~0ull;
     for (const auto& e : batch.events) {
-        std::string src = ip_to_string(e.family, e.src);
-        if (!admit(src, e.suppressed, now)) continue;
         if (e.generation != cached_gen) {
             cached = book_ ? book_->find(e.generation) : nullptr;
             cached_gen = e.generation;
         }
+        {
+            std::lock_guard lk(mu_);
+            ++pairs_[{class_name(cached.get(), e.src_class), class_name(cached.get(), e.dst_class),
+                      verdict_str(e.verdict)}];
+        }
+        std::string src = ip_to_string(e.family, e.src);
+        if (!admit(src, e.suppressed, now)) continue;
         const bool enforced = e.verdict == static_cast<uint8_t>(stats::Verdict::Denied);
         emit(format_audit_event(e, cached.get(), cfg_.gateway),
              enforced ? LOG_WARNING : LOG_NOTICE);
@@ -298,6 +303,17 @@ std::vector<prometheus::MetricFamily> AuditLog::Collect() const {
         add_counter(w, {{"verdict", v}}, it == written_.end() ? 0.0 : double(it->second));
     }
     out.push_back(std::move(w));
+    auto pr = family("wardgate_denied_class_pairs_total",
+                     "Denied and would-deny flows reported by the dataplane, by source and "
+                     "destination class (the dataplane's own audit rate limit applies)",
+                     MetricType::Counter);
+    for (const auto& [k, v] : pairs_)
+        add_counter(pr,
+                    {{"src_class", std::get<0>(k)},
+                     {"dest_class", std::get<1>(k)},
+                     {"verdict", std::get<2>(k)}},
+                    double(v));
+    out.push_back(std::move(pr));
     auto s = family("wardgate_audit_suppressed_total",
                     "Audit events not written because of per-source rate limits, by where",
                     MetricType::Counter);

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -86,6 +87,9 @@ class AuditLog : public prometheus::Collectable {
 
     mutable std::mutex mu_;                    // counters read by scrapes
     std::map<std::string, uint64_t> written_;  // by verdict
+    // Denials by (source class, destination class, verdict), counted before
+    // the control plane's rate limit: bounded by the policy's classes.
+    std::map<std::tuple<std::string, std::string, std::string>, uint64_t> pairs_;
     uint64_t suppressed_total_ = 0, dp_suppressed_total_ = 0, lost_total_ = 0;
     uint64_t write_errors_ = 0, reopens_ = 0;
 };

@@ -128,6 +128,15 @@ TEST_CASE("audit: per-source rate limit with N-more-suppressed summaries", "[aud
     b.events.back().suppressed = 4;  // the dataplane dropped 4 before this one
     log.ingest(b, t0);
     REQUIRE(lines.size() == 6);
+    // Class-pair counters see every event, also the rate-limited ones.
+    auto fams = log.Collect();
+    double pair_denied = -1;
+    for (const auto& f : fams)
+        if (f.name == "wardgate_denied_class_pairs_total")
+            for (const auto& m : f.metric)
+                if (m.label.size() == 3 && m.label[2].value == "denied")
+                    pair_denied = m.counter.value;
+    CHECK(pair_denied == 100);
     int scanner = 0;
     for (auto& l : lines) scanner += l["src_ip"] == "198.18.10.66";
     CHECK(scanner == 5);

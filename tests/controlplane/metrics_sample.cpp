@@ -19,6 +19,10 @@ int main() {
     rm.record(cp::ReloadResult::Ok, 1.7e9, 0);
     rm.set_running(3, "deadbeef", "ab12");
     cp::AuditLog audit({}, nullptr);
+    mgmt::AuditBatch batch;
+    batch.events.resize(1);
+    batch.events[0].verdict = 1;
+    audit.ingest(batch);
     std::vector<prometheus::MetricFamily> all = dp.Collect();
     for (auto& f : rm.Collect()) all.push_back(std::move(f));
     for (auto& f : audit.Collect()) all.push_back(std::move(f));
