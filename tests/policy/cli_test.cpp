@@ -1,0 +1,235 @@
+// The wardgate CLI, run in-process: lint exit codes and JSON, diff of two
+// directories, and the operational commands against a fake dataplane socket
+// and a fake control plane (this process, answering SIGHUP).
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+#include <thread>
+
+#include "commands.hpp"
+#include "mgmt/frame.hpp"
+#include "mgmt/messages.hpp"
+#include "test_util.hpp"
+
+using wg::cli::Args;
+
+namespace {
+
+struct Run {
+    int rc;
+    std::string out, err;
+};
+
+template <typename F>
+Run run(F f, Args args) {
+    std::ostringstream o, e;
+    int rc = f(args, o, e);
+    return {rc, o.str(), e.str()};
+}
+
+}  // namespace
+
+TEST_CASE("lint: exit codes and the JSON report", "[cli]") {
+    auto ok = run(wg::cli::lint, {wg::test::example_policy().string()});
+    CHECK(ok.rc == 0);
+    CHECK(ok.out.find(": ok (") != std::string::npos);
+
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    d.write("bad.yaml",
+            "kind: DeviceClass\nname: cart\nmode: enforce\ndefault_action: deny\negress:\n"
+            "  - name: x\n    to: {class: nope}\n    proto: tcp\n    ports: [99999]\n");
+    auto bad = run(wg::cli::lint, {d.path().string(), "--format", "json"});
+    CHECK(bad.rc == 1);
+    auto j = nlohmann::json::parse(bad.out);
+    CHECK(j["ok"] == false);
+    CHECK(j["errors"] == 2);
+    REQUIRE(j["diagnostics"].size() == 2);
+    CHECK(j["diagnostics"][0]["file"] == "bad.yaml");
+    CHECK(j["diagnostics"][0]["line"] == 7);
+    CHECK(j["diagnostics"][0]["code"] == "unknown-class");
+    CHECK(j["diagnostics"][1]["code"] == "bad-port");
+
+    CHECK(run(wg::cli::lint, {}).rc == 2);
+    CHECK(run(wg::cli::lint, {"a", "b"}).rc == 2);
+    CHECK(run(wg::cli::lint, {"a", "--format", "xml"}).rc == 2);
+    CHECK(run(wg::cli::lint, {"a", "--frobnicate"}).rc == 2);
+}
+
+TEST_CASE("explain: usage errors are exit 2", "[cli]") {
+    auto dir = wg::test::example_policy().string();
+    CHECK(run(wg::cli::explain, {dir, "--src", "198.18.120.41"}).rc == 2);
+    CHECK(run(wg::cli::explain, {dir, "--src", "1.2.3", "--dst", "1.2.3.4", "--proto", "tcp"}).rc ==
+          2);
+    CHECK(run(wg::cli::explain, {dir, "--src", "198.18.120.41", "--dst", "::1", "--proto", "tcp"})
+              .rc == 2);
+    CHECK(run(wg::cli::explain, {dir, "--src", "198.18.120.41", "--dst", "198.19.0.1", "--proto",
+                                 "icmp", "--dport", "80"})
+              .rc == 2);
+    auto r = run(wg::cli::explain,
+                 {dir, "--src", "198.18.120.41", "--dst", "198.19.10.10", "--proto", "tcp",
+                  "--dport", "443", "--vlan", "120", "--src-mac", "00:09:fb:10:04:12"});
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("=> allow by tier class-allow, infusion-pump/to-pump-mgmt "
+                     "(classes/infusion-pump.yaml:") != std::string::npos);
+    CHECK(r.out.find("by mac+ip binding from asset BIO-00412 (assets/icu-asset-export.csv:2:1)") !=
+          std::string::npos);
+}
+
+TEST_CASE("diff: rules and devices whose permissions changed", "[cli]") {
+    wg::test::ScratchDir a, b;
+    wg::test::write_minimal_policy(a);
+    wg::test::write_minimal_policy(b);
+    b.write("classes.yaml", R"(kind: DeviceClass
+name: pump
+mode: enforce
+default_action: deny
+egress:
+  - name: time
+    to: {group: ntp}
+    proto: udp
+    ports: [123]
+  - name: to-server
+    to: {class: server}
+    proto: tcp
+    ports: [443, 8443]
+---
+kind: DeviceClass
+name: server
+mode: enforce
+default_action: deny
+)");
+    b.write("inventory.yaml", R"(kind: Inventory
+hosts:
+  - {asset_id: P1, mac: "00:09:fb:00:00:01", ip: 198.18.1.1, class: pump, zone: ICU, bind_mac_ip: true}
+  - {asset_id: P2, ip: 198.18.1.2, class: pump}
+)");
+    auto r = run(wg::cli::diff, {a.path().string(), b.path().string(), "--format", "json"});
+    REQUIRE(r.rc == 0);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["rules"].size() == 1);
+    CHECK(j["rules"][0]["change"] == "changed");
+    CHECK(j["rules"][0]["name"] == "pump/to-server");
+    std::map<std::string, std::string> dev;
+    for (auto& x : j["devices"]) dev[x["name"]] = x["change"];
+    CHECK(dev["P1"] == "changed");  // its class's rule changed
+    CHECK(dev["P2"] == "added");
+    CHECK(dev["S1"] == "removed");  // retired from the inventory: now unknown
+    auto same = run(wg::cli::diff, {a.path().string(), a.path().string()});
+    CHECK(same.rc == 0);
+    CHECK(same.out.find("no permission changes") != std::string::npos);
+    CHECK(run(wg::cli::diff, {a.path().string()}).rc == 2);
+}
+
+namespace {
+
+std::atomic<bool> g_hup{false};
+extern "C" void on_hup(int) {
+    g_hup = true;
+}
+
+}  // namespace
+
+TEST_CASE("reload: signals the control plane and waits for its result", "[cli]") {
+    wg::test::ScratchDir d;
+    d.write("controlplane.pid", std::to_string(getpid()) + "\n");
+    d.write("controlplane.json", R"({"pid":1,"reloads":5,"last_result":"ok","generation":7})");
+    struct sigaction sa {
+    }, old{};
+    sa.sa_handler = on_hup;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, &old);
+    for (std::string result : {"unchanged", "rejected"}) {
+        g_hup = false;
+        // The fake control plane: on SIGHUP, report reload #N+1.
+        std::thread cp([&] {
+            for (int i = 0; i < 1000 && !g_hup; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            static int n = 5;
+            ++n;
+            d.write("controlplane.json", "{\"pid\":1,\"reloads\":" + std::to_string(n) +
+                                             ",\"last_result\":\"" + result +
+                                             "\",\"generation\":8,\"commit\":\"abc\",\"hash\":"
+                                             "\"def\",\"errors\":[\"a.yaml:1:1: "
+                                             "error[x]: y\"],\"time\":\"2026-11-30T00:00:00Z\"}");
+        });
+        auto r = run(wg::cli::reload, {"--state-dir", d.path().string(), "--timeout", "10"});
+        cp.join();
+        INFO(r.out << r.err);
+        CHECK(g_hup);
+        CHECK(r.rc == (result == "unchanged" ? 0 : 1));
+        CHECK(r.out.find(result) != std::string::npos);
+    }
+    sigaction(SIGHUP, &old, nullptr);
+    d.write("controlplane.pid", "garbage");
+    CHECK(run(wg::cli::reload, {"--state-dir", d.path().string()}).rc == 1);
+    CHECK(run(wg::cli::reload, {"--timeout", "0"}).rc == 2);
+}
+
+TEST_CASE("status: asks the dataplane socket and prints a summary", "[cli]") {
+    wg::test::ScratchDir d;
+    std::string path = (d.path() / "dp.sock").string();
+    int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(srv >= 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    REQUIRE(bind(srv, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(listen(srv, 1) == 0);
+    std::thread dp([&] {
+        int c = accept(srv, nullptr, nullptr);
+        if (c < 0) return;
+        wg::mgmt::FrameDecoder dec;
+        int answered = 0;
+        uint8_t buf[4096];
+        while (answered < 2) {
+            ssize_t n = read(c, buf, sizeof buf);
+            if (n <= 0) break;
+            dec.feed({buf, size_t(n)});
+            while (auto f = dec.next()) {
+                std::vector<uint8_t> out;
+                if (f->type == wg::mgmt::MsgType::StatusRequest) {
+                    wg::mgmt::Status s;
+                    s.version = "0.1.0";
+                    s.pid = 4242;
+                    s.workers = 2;
+                    s.policy_generation = 3;
+                    s.policy_hash = "5cf5ddaf9b20c55a";
+                    s.mode = "normal";
+                    out = wg::mgmt::encode_frame(wg::mgmt::MsgType::StatusResponse, f->request_id,
+                                                 wg::mgmt::encode(s));
+                } else {
+                    wg::stats::Snapshot sn;
+                    sn.ports.push_back({"clinical", "net_pcap0", 10, 1000, 9, 900, 1, 0, 0});
+                    sn.drops.push_back({"policy", 7});
+                    out = wg::mgmt::encode_frame(wg::mgmt::MsgType::StatsResponse, f->request_id,
+                                                 wg::mgmt::encode(sn));
+                }
+                (void)!write(c, out.data(), out.size());
+                ++answered;
+            }
+        }
+        close(c);
+    });
+    auto r = run(wg::cli::status, {"--socket", path});
+    dp.join();
+    close(srv);
+    INFO(r.err);
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("pid 4242") != std::string::npos);
+    CHECK(r.out.find("generation 3, content 5cf5ddaf9b20") != std::string::npos);
+    CHECK(r.out.find("drops: policy=7") != std::string::npos);
+    auto down = run(wg::cli::status, {"--socket", (d.path() / "none.sock").string()});
+    CHECK(down.rc == 1);
+    CHECK(down.err.find("cannot connect") != std::string::npos);
+}
