@@ -17,22 +17,28 @@ namespace {
 // Search keys. rte_acl wants a 1-byte first field and then 4-byte groups;
 // multi-byte fields are stored in network order (rules are given in host
 // order, the trie is walked byte by byte from the most significant).
+//
+// Group order is trie order, and it decides the trie's size: a rule with a
+// wildcard in a field is replicated under every specific value other rules
+// have there. The destination port, specific in almost every allow rule,
+// comes right after the protocol, so "class -> any class, port 443" rules are
+// only copied under 443; the mostly-wildcard zone and VLAN fields come late.
 struct AclKey4 {
     uint8_t proto;
     uint8_t pad[3];
+    uint16_t dport, sport;          // be16
     uint16_t src_class, dst_class;  // be16
     uint16_t src_zone, dst_zone;    // be16
     uint8_t src[4], dst[4];
-    uint16_t sport, dport;  // be16
-    uint32_t vlan;          // be32
+    uint32_t vlan;  // be32
 };
 struct AclKey6 {
     uint8_t proto;
     uint8_t pad[3];
+    uint16_t dport, sport;
     uint16_t src_class, dst_class;
     uint16_t src_zone, dst_zone;
     uint8_t src[16], dst[16];
-    uint16_t sport, dport;
     uint32_t vlan;
 };
 
@@ -53,14 +59,14 @@ rte_acl_field_def fdef(uint8_t type, uint8_t size, uint8_t field, uint8_t input,
 std::vector<rte_acl_field_def> defs4() {
     return {
         fdef(kBits, 1, P4, 0, offsetof(AclKey4, proto)),
-        fdef(kBits, 2, SC4, 1, offsetof(AclKey4, src_class)),
-        fdef(kBits, 2, DC4, 1, offsetof(AclKey4, dst_class)),
-        fdef(kBits, 2, SZ4, 2, offsetof(AclKey4, src_zone)),
-        fdef(kBits, 2, DZ4, 2, offsetof(AclKey4, dst_zone)),
-        fdef(kMask, 4, SRC4, 3, offsetof(AclKey4, src)),
-        fdef(kMask, 4, DST4, 4, offsetof(AclKey4, dst)),
-        fdef(kRange, 2, SP4, 5, offsetof(AclKey4, sport)),
-        fdef(kRange, 2, DP4, 5, offsetof(AclKey4, dport)),
+        fdef(kRange, 2, DP4, 1, offsetof(AclKey4, dport)),
+        fdef(kRange, 2, SP4, 1, offsetof(AclKey4, sport)),
+        fdef(kBits, 2, SC4, 2, offsetof(AclKey4, src_class)),
+        fdef(kBits, 2, DC4, 2, offsetof(AclKey4, dst_class)),
+        fdef(kBits, 2, SZ4, 3, offsetof(AclKey4, src_zone)),
+        fdef(kBits, 2, DZ4, 3, offsetof(AclKey4, dst_zone)),
+        fdef(kMask, 4, SRC4, 4, offsetof(AclKey4, src)),
+        fdef(kMask, 4, DST4, 5, offsetof(AclKey4, dst)),
         fdef(kBits, 4, VL4, 6, offsetof(AclKey4, vlan)),
     };
 }
@@ -68,19 +74,19 @@ std::vector<rte_acl_field_def> defs4() {
 std::vector<rte_acl_field_def> defs6() {
     std::vector<rte_acl_field_def> d = {
         fdef(kBits, 1, P6, 0, offsetof(AclKey6, proto)),
-        fdef(kBits, 2, SC6, 1, offsetof(AclKey6, src_class)),
-        fdef(kBits, 2, DC6, 1, offsetof(AclKey6, dst_class)),
-        fdef(kBits, 2, SZ6, 2, offsetof(AclKey6, src_zone)),
-        fdef(kBits, 2, DZ6, 2, offsetof(AclKey6, dst_zone)),
+        fdef(kRange, 2, DP6, 1, offsetof(AclKey6, dport)),
+        fdef(kRange, 2, SP6, 1, offsetof(AclKey6, sport)),
+        fdef(kBits, 2, SC6, 2, offsetof(AclKey6, src_class)),
+        fdef(kBits, 2, DC6, 2, offsetof(AclKey6, dst_class)),
+        fdef(kBits, 2, SZ6, 3, offsetof(AclKey6, src_zone)),
+        fdef(kBits, 2, DZ6, 3, offsetof(AclKey6, dst_zone)),
     };
     for (uint8_t w = 0; w < 4; ++w)
         d.push_back(
-            fdef(kMask, 4, uint8_t(SRC6 + w), uint8_t(3 + w), offsetof(AclKey6, src) + 4 * w));
+            fdef(kMask, 4, uint8_t(SRC6 + w), uint8_t(4 + w), offsetof(AclKey6, src) + 4 * w));
     for (uint8_t w = 0; w < 4; ++w)
         d.push_back(
-            fdef(kMask, 4, uint8_t(DST6 + w), uint8_t(7 + w), offsetof(AclKey6, dst) + 4 * w));
-    d.push_back(fdef(kRange, 2, SP6, 11, offsetof(AclKey6, sport)));
-    d.push_back(fdef(kRange, 2, DP6, 11, offsetof(AclKey6, dport)));
+            fdef(kMask, 4, uint8_t(DST6 + w), uint8_t(8 + w), offsetof(AclKey6, dst) + 4 * w));
     d.push_back(fdef(kBits, 4, VL6, 12, offsetof(AclKey6, vlan)));
     return d;
 }
