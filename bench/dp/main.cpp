@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (!reps) reps = quick ? 2 : 5;
+    if (!reps) reps = quick ? 2 : 3;
     // 1,000,000 flows and 100,000-rule ACLs need room; the quick mode stays small.
     if (!mem) mem = quick ? 768 : 3072;
 

@@ -71,7 +71,7 @@ struct PolicyEnv {
         const dp::CounterMap* prev =
             maps.publish(std::make_unique<dp::CounterMap>(slots.map_for(p)));
         dp::LoadResult r = holder->load_image(img);
-        maps.settle(r.ok && holder->parked() == 0, r.ok ? nullptr : prev);
+        maps.settle(r.ok, holder->parked() == 0, prev);
         return r;
     }
 };
@@ -291,19 +291,18 @@ std::vector<CaseSpec> matrix(bool quick) {
     }
     // Policy size paired with inventory size: 10 rules / 1,000 hosts,
     // 1,000 / 10,000, 10,000 / 100,000; flows 1,000 / 100,000 / 1,000,000.
-    const std::tuple<unsigned, unsigned> pol[] = {{10, 1000}, {1000, 10000}, {10000, 100000}};
-    for (auto [r, h] : pol) {
-        for (unsigned f : {1000u, 100000u, 1000000u}) add("established", 4, SizeMix::B64, r, h, f);
-        add("new_denied", 4, SizeMix::B64, r, h, 0);
-    }
+    // Bounded so a full bench/run stays within ~20 minutes on 2 shared cores.
+    add("established", 4, SizeMix::B64, 10, 1000, 1000);
+    add("established", 4, SizeMix::B64, 10, 1000, 100000);
+    add("established", 4, SizeMix::B64, 1000, 10000, 100000);
+    for (unsigned f : {1000u, 100000u, 1000000u})
+        add("established", 4, SizeMix::B64, 10000, 100000, f);
     add("established", 4, SizeMix::B512, 10000, 100000, 100000);
     add("established", 4, SizeMix::Imix, 10000, 100000, 100000);
-    add("established", 4, SizeMix::B64, 1000, 100000, 100000);  // big inventory, mid policy
     add("established", 6, SizeMix::B64, 10000, 100000, 100000);
-    add("established", 6, SizeMix::Imix, 10000, 100000, 100000);
-    add("new_denied", 6, SizeMix::B64, 10000, 100000, 0);
+    add("new_denied", 4, SizeMix::B64, 10, 1000, 0);
+    add("new_denied", 4, SizeMix::B64, 10000, 100000, 0);
     add("bypass", 4, SizeMix::B64, 10000, 100000, 100000);
-    add("bypass", 4, SizeMix::Imix, 10000, 100000, 100000);
     add("bypass", 6, SizeMix::B64, 10000, 100000, 100000);
     add("monitor_new", 4, SizeMix::B64, 10000, 100000, 0);
     add("monitor_established", 4, SizeMix::B64, 10000, 100000, 100000);
@@ -313,7 +312,7 @@ std::vector<CaseSpec> matrix(bool quick) {
 }  // namespace
 
 nlohmann::json suite_pipeline(const SuiteContext& c) {
-    const uint64_t pkts = c.quick ? 32768 : (1u << 19);
+    const uint64_t pkts = c.quick ? 32768 : (1u << 18);
     auto cases = matrix(c.quick);
     // Group by policy so each is built and installed once.
     std::stable_sort(cases.begin(), cases.end(), [](const CaseSpec& a, const CaseSpec& b) {
