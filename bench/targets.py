@@ -71,8 +71,12 @@ def evaluate(res):
     out.append(_t("e2e RTT p50 vs nftables set-based gateway", ratio("wardgate", "nft_set", "rtt_us", "p50"),
                   "<=", 0.5, "x", 2))
     for wg in ("wardgate", "wardgate_norps"):
+        out.append(_t(f"e2e packets lost by wardgate's dataplane, own counters rx - tx ({wg})",
+                      _g(v, wg, "dataplane_counters", "lost"), "<=", 0, "", 0,
+                      "all traffic of the run (ping, TCP, UDP); everything is allowed"))
         loss = _g(v, wg, "udp64_gw_loss_pct")
-        out.append(_t(f"e2e UDP64 packets lost inside the gateway ({wg})", loss, "<=", 0, " %", 2,
+        out.append(_t(f"e2e UDP64 lost between the gateway's veths, incl. kernel af_packet ring ({wg})",
+                      loss, "<=", 0, " %", 2,
                       "received on the gateway's clinical veth and never sent on its core veth"))
     return out
 
