@@ -40,7 +40,11 @@ void Supervisor::start() {
 
 void Supervisor::stop() {
     stop_.store(true);
-    if (th_.joinable()) th_.join();
+    if (th_.joinable()) {
+        th_.join();
+        // Planned stop: the card bridges while the dataplane is down.
+        hw_->release();
+    }
     for (unsigned w = 0; w < w_.size(); ++w)
         if (state(w) != State::Healthy) hand_back(w);
 }

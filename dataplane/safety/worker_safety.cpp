@@ -104,3 +104,11 @@ void WorkerSafety::serve_stall() {
 }
 
 }  // namespace wg::safety
+
+namespace wg::safety {
+void WorkerSafety::serve_slow() {
+    const uint64_t end =
+        rte_rdtsc() + tsc_hz / 1000000 * slow_burst_us.load(std::memory_order_relaxed);
+    while (rte_rdtsc() < end) rte_pause();
+}
+}  // namespace wg::safety

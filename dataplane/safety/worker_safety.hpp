@@ -86,6 +86,13 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
         if (__builtin_expect(stall_ms.load(std::memory_order_relaxed) != 0, 0)) serve_stall();
     }
 
+    // Worker, in the full (normal-mode) pipeline only: a pending
+    // "slow-burst" test latch makes every burst take this much longer, as if
+    // classification had become expensive, to provoke overload mode.
+    void maybe_slow() {
+        if (__builtin_expect(slow_burst_us.load(std::memory_order_relaxed) != 0, 0)) serve_slow();
+    }
+
     void inc(SafetyCtr c, uint64_t n = 1) {
         __atomic_store_n(&ctr[c], ctr[c] + n, __ATOMIC_RELAXED);
     }
@@ -94,6 +101,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
     QueueGuard guard;
     rte_ring* handoff[2] = {nullptr, nullptr};    // indexed by destination side
     std::atomic<uint32_t> stall_ms{0};            // test latch, set by the management thread
+    std::atomic<uint32_t> slow_burst_us{0};       // test latch, set by the management thread
     const std::atomic<bool>* pool_low = nullptr;  // published by the supervisor
     uint64_t tsc_hz;
     std::unique_ptr<SourceLimiter> limiter;
@@ -104,6 +112,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerSafety {
 
   private:
     void serve_stall();
+    void serve_slow();
 };
 
 // The worker's queue accesses, bracketed by the ownership guard. RX returns
