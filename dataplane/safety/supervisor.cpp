@@ -34,6 +34,12 @@ Supervisor::~Supervisor() {
 }
 
 void Supervisor::start() {
+    // Silence before start (policy build, launch) is not a stall.
+    const uint64_t now = rte_rdtsc();
+    for (size_t i = 0; i < w_.size(); ++i) {
+        st_[i].last_hb = __atomic_load_n(w_[i].heartbeat, __ATOMIC_ACQUIRE);
+        st_[i].last_change = now;
+    }
     stop_.store(false);
     th_ = std::thread([this] { run(); });
 }
