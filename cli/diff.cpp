@@ -41,14 +41,12 @@ std::optional<policy::CompiledPolicy> load(const std::string& what, const std::s
     if (!fs::is_directory(dir, ec)) {
         auto rev = policy::git::run(
             {"git", "-C", repo, "rev-parse", "--verify", "-q", what + "^{commit}"});
-        auto prefix = policy::git::run({"git", "-C", repo, "rev-parse", "--show-prefix"});
-        if (!rev || !prefix) {
+        if (!rev) {
             err << "wardgate diff: '" << what << "' is neither a directory nor a git revision of "
                 << repo << "\n";
             return std::nullopt;
         }
         commit = rev->substr(0, rev->find('\n'));
-        std::string pre = prefix->substr(0, prefix->find('\n'));
         temps.push_back(std::make_unique<TempDir>());
         fs::path tar = temps.back()->path / "policy.tar";
         auto bytes = policy::git::run({"git", "-C", repo, "archive", "--format=tar", commit, "."});
@@ -63,7 +61,8 @@ std::optional<policy::CompiledPolicy> load(const std::string& what, const std::s
             err << "wardgate diff: cannot unpack revision " << what << "\n";
             return std::nullopt;
         }
-        dir = root / pre;
+        // git archive run inside a subdirectory stores paths relative to it.
+        dir = root;
     }
     auto r = policy::compile_directory(dir);
     if (!r.policy) {

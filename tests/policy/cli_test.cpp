@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"
+#include "policy/git.hpp"
 #include "test_util.hpp"
 
 using wg::cli::Args;
@@ -232,4 +233,34 @@ TEST_CASE("status: asks the dataplane socket and prints a summary", "[cli]") {
     auto down = run(wg::cli::status, {"--socket", (d.path() / "none.sock").string()});
     CHECK(down.rc == 1);
     CHECK(down.err.find("cannot connect") != std::string::npos);
+}
+
+TEST_CASE("diff: two git revisions of a policy directory", "[cli]") {
+    wg::test::ScratchDir repo;
+    wg::test::write_minimal_policy(repo);
+    auto git = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {"git",         "-C", repo.path().string(),          "-c",
+                                         "user.name=t", "-c", "user.email=t@example.invalid"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return wg::policy::git::run(argv).has_value();
+    };
+    REQUIRE(git({"init", "-q"}));
+    REQUIRE(git({"add", "."}));
+    REQUIRE(git({"commit", "-q", "-m", "one"}));
+    repo.write("inventory.yaml", R"(kind: Inventory
+hosts:
+  - {asset_id: P1, mac: "00:09:fb:00:00:01", ip: 198.18.1.1, class: server, bind_mac_ip: true}
+  - {asset_id: S1, ip: 198.19.1.1, class: server}
+)");
+    REQUIRE(git({"commit", "-q", "-a", "-m", "two"}));
+    auto r =
+        run(wg::cli::diff, {"HEAD~1", "HEAD", "--repo", repo.path().string(), "--format", "json"});
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["devices"].size() == 1);
+    CHECK(j["devices"][0]["name"] == "P1");
+    CHECK(j["devices"][0]["detail"].get<std::string>().find("class pump -> server") !=
+          std::string::npos);
+    CHECK(run(wg::cli::diff, {"no-such-rev", "HEAD", "--repo", repo.path().string()}).rc == 1);
 }
