@@ -139,9 +139,9 @@ void FlowTable::remove(FlowEntry* e) {
     free_entry(e);
 }
 
-unsigned FlowTable::age(uint64_t now, unsigned budget) {
+unsigned FlowTable::age(uint64_t now, unsigned slots) {
     unsigned freed = 0;
-    for (unsigned visited = 0; visited < budget * 4 && freed < budget; ++visited) {
+    for (unsigned visited = 0; visited < slots; ++visited) {
         FlowEntry* e = &entries_[sweep_];
         if (++sweep_ == capacity_) sweep_ = 0;
         if (e->key.family != 0 && e->expires <= now) {

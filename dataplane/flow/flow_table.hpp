@@ -86,9 +86,9 @@ class FlowTable {
     FlowEntry* insert(const FlowKey& k, uint64_t hash, uint64_t now);
     void remove(FlowEntry* e);
 
-    // Frees up to `budget` expired entries, visiting at most 4*budget slots
-    // of the pool from where the last sweep stopped. Returns how many.
-    unsigned age(uint64_t now, unsigned budget);
+    // Visits `slots` entries of the pool from where the last sweep stopped
+    // and frees the expired ones. Returns how many were freed.
+    unsigned age(uint64_t now, unsigned slots);
 
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }

@@ -11,6 +11,8 @@ namespace wg::dp {
 WorkerCtx::WorkerCtx(unsigned id, uint32_t flow_capacity, uint64_t hz)
     : wid(id), tsc_hz(hz), flows(flow_capacity), stats(alloc_lcore_stats()) {
     frag_ttl = hz / 1000 * kFragTtlMs;
+    sweep_every = hz / kSweepsPerSecond;
+    sweep_slots = flows.capacity() / kSweepsPerSecond + kMinSweepSlots;
     bump(stats->flow_capacity, flows.capacity());
 }
 
@@ -114,8 +116,11 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
 }
 
 void pipeline_housekeeping(WorkerCtx& w, uint64_t now) {
-    if (const unsigned freed = w.flows.age(now, kAgeBudget)) w.stats->inc(kCtrFlowsExpired, freed);
     __atomic_store_n(&w.stats->flow_entries, w.flows.size(), __ATOMIC_RELAXED);
+    if (now < w.next_sweep) return;
+    w.next_sweep = now + w.sweep_every;
+    if (const unsigned freed = w.flows.age(now, w.sweep_slots))
+        w.stats->inc(kCtrFlowsExpired, freed);
 }
 
 }  // namespace wg::dp

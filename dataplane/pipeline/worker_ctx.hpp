@@ -22,8 +22,11 @@ namespace wg::dp {
 inline constexpr unsigned kMaxBurst = 256;
 // Later fragments are accepted this long after their first fragment.
 inline constexpr unsigned kFragTtlMs = 5000;
-// Expired flows freed per main-loop iteration by the incremental sweep.
-inline constexpr unsigned kAgeBudget = 32;
+// The incremental aging sweep runs once per millisecond and visits 1/1000
+// of the table (at least 64 entries), so the whole table is swept about
+// once a second without touching more than a few KB of it per call.
+inline constexpr unsigned kSweepsPerSecond = 1000;
+inline constexpr unsigned kMinSweepSlots = 64;
 
 // Per forwarded packet: what the latency recorder needs after TX.
 struct PktTag {
@@ -60,6 +63,9 @@ struct WorkerCtx {
     FlowTimeouts to;
     uint32_t audit_per_sec = 10;
     uint64_t frag_ttl = 0;
+    uint64_t next_sweep = 0;  // TSC of the next aging sweep
+    uint64_t sweep_every = 0;
+    unsigned sweep_slots = 0;
 
     // Burst scratch (indexed by burst slot unless noted).
     PacketMeta meta[kMaxBurst];

@@ -59,7 +59,14 @@ def wait_processed(sock, n, proc, deadline_s=20):
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise RuntimeError(f"dataplane exited early (rc {proc.returncode})")
-        got = int(ctl(sock, "hook", "rx-processed", "0"))
+        try:
+            got = int(ctl(sock, "hook", "rx-processed", "0"))
+        except RuntimeError as ex:
+            # The socket file appears at bind(), a moment before listen().
+            if "cannot connect" not in str(ex):
+                raise
+            time.sleep(0.02)
+            continue
         if got >= n:
             return got
         time.sleep(0.02)
