@@ -16,7 +16,7 @@ const char* kUsage =
     "  diff A B [--repo DIR] [--format text|json]\n"
     "                                     permission changes between two policy dirs or\n"
     "                                     two git revisions of the policy dir\n"
-    "  compile DIR -o FILE                 write the compiled image\n"
+    "  compile DIR (-o FILE | --dump)      write the compiled image / print its tables\n"
     "  status [--socket PATH]              ask the dataplane for status and stats\n"
     "  reload [--state-dir DIR] [--timeout S]\n"
     "                                     ask the control plane to reload the policy\n";
