@@ -447,10 +447,14 @@ class Resolver {
                     }
                     e.src = class_addresses(p, *c);
                     if (e.src.empty() && ok) {
+                        // An empty source list means "any source" in the
+                        // image: never emit it for a class that merely has
+                        // no addresses (yet).
                         warning(b.loc, "bypass-matches-nothing",
                                 ctx + ": class '" + b.from_class->name +
                                     "' has no inventory host with an IP address, so this entry "
-                                    "matches nothing");
+                                    "matches nothing and is left out of the compiled policy");
+                        ok = false;
                     }
                 } else {
                     ok = false;

@@ -96,3 +96,16 @@ TEST_CASE("an empty or missing directory is an error, never an empty policy", "[
     REQUIRE_FALSE(m.diagnostics.empty());
     CHECK(m.diagnostics[0].code == "no-policy-dir");
 }
+
+TEST_CASE("a bypass entry whose source class has no addresses is left out, not 'any source'",
+          "[corpus]") {
+    wg::test::ScratchDir s;
+    for (auto& e : fs::directory_iterator(corpus() / "base"))
+        fs::copy_file(e.path(), s.path() / e.path().filename());
+    fs::copy_file(corpus() / "broken/warn-bypass-no-source/extra.yaml", s.path() / "extra.yaml");
+    auto r = compile_directory(s.path());
+    REQUIRE(r.ok());
+    REQUIRE(r.policy->bypass.size() == 1);
+    CHECK(r.policy->bypass[0].name == "waveforms");
+    CHECK_FALSE(r.policy->bypass[0].src.empty());
+}
