@@ -27,6 +27,8 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | head -20 | sed 's/^/# /'; }
 check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
+# Step markers with times in the control plane's log, to place a failure.
+step() { echo "$(date +%T.%N) STEP $1" >>"$WORK/cp.log"; }
 echo "1..28"
 
 STATE="$WORK/run"
@@ -97,6 +99,7 @@ check "last good image persisted" '[ -s "$IMG" ]'
 ip netns exec "${P}cli" bash -c '
 for r in $(seq 1 150); do
     [ -e "$1/stop-ping" ] && break
+    echo "round $r start $(date +%T.%N)"
     ping -n -c 200 -i 0.01 -W 1 "$2" | grep "packets transmitted"
 done' _ "$WORK" "$TOPO_CORE_IP" >"$WORK/ping.out" 2>&1 &
 PING=$!
@@ -106,6 +109,7 @@ sleep 0.5
 check "TCP 5002 is denied by the initial policy" '[ "$(tcp_try 5002)" = failed ]'
 
 # --- edit: allow TCP 5002 ------------------------------------------------------
+step edit
 cat >>"$POL/classes/infusion-pump.yaml" <<'YAML'
   - name: to-pump-mgmt-alt
     to: {group: pump-mgmt}
@@ -123,6 +127,7 @@ check "dataplane enforces the new generation" '[ "$("$CLI" status --socket "$DP_
     "$(metric wardgate_dataplane_policy_generation)"
 
 # --- bad edit: YAML syntax error --------------------------------------------
+step bad-syntax
 GOOD=$(cat "$POL/classes/infusion-pump.yaml")
 sed -i 's/ports: \[5002\]/ports: [5002/' "$POL/classes/infusion-pump.yaml"
 r=$(jget reloads)
@@ -137,6 +142,7 @@ check "reload failure visible in metrics" '[ "$(metric wardgate_policy_last_relo
     "$(metrics_get "${P}gw" "$METRICS" | grep reload)"
 
 # --- bad edit: unknown class ----------------------------------------------------
+step bad-class
 printf '%s\n' "$GOOD" >"$POL/classes/infusion-pump.yaml"
 cat >>"$POL/classes/infusion-pump.yaml" <<'YAML'
   - name: to-ghost
@@ -150,6 +156,7 @@ check "unknown class rejected with its location" '[ "$(jget last_result)" = reje
     "$(cat "$STATE/controlplane.json")"
 
 # --- fixed edit: drop 5002 again ------------------------------------------------
+step fixed
 cp "$HERE/policy/classes/infusion-pump.yaml" "$POL/classes/infusion-pump.yaml"
 commit "back to the reviewed policy"
 r=$(jget reloads)
@@ -159,10 +166,12 @@ GEN2=$(jget generation)
 check "TCP 5002 denied again" '[ "$(tcp_try 5002)" = failed ]'
 
 # --- `wardgate reload` with identical content: unchanged, not re-pushed ---------
+step cli-reload
 out=$("$CLI" reload --state-dir "$STATE" 2>&1)
 check "wardgate reload reports unchanged, same generation" '[ "$(jget last_result)" = unchanged ] && [ "$(jget generation)" = "$GEN2" ]' "$out"
 
 # --- kill -9 the control plane mid-traffic ------------------------------------------
+step kill-9
 kill -KILL "$CP_PID"
 wait "$CP_PID" 2>/dev/null
 rx_before=$(ip netns exec "${P}core" cat /sys/class/net/core0/statistics/rx_packets)
@@ -173,6 +182,7 @@ rx_after=$(ip netns exec "${P}core" cat /sys/class/net/core0/statistics/rx_packe
 check "forwarding goes on without the control plane" '[ "$((rx_after - rx_before))" -ge 50 ]' "core rx +$((rx_after - rx_before)) in 2 s"
 check "enforcement goes on without the control plane (5002 denied)" '[ "$(tcp_try 5002)" = failed ]'
 rm -f "$STATE/controlplane.pid"   # a SIGKILLed process cannot clean up; a stale file is also accepted
+step restart-cp
 start_cp
 r=0
 wait_reload 0
@@ -182,6 +192,7 @@ for i in $(seq 1 50); do [ "$(metric wardgate_dataplane_up)" = 1 ] && break; sle
 check "metrics come back after the restart" '[ "$(metric wardgate_dataplane_up)" = 1 ] && [ "$(metric wardgate_dataplane_policy_generation)" = "$GEN2" ]'
 
 # --- a real Prometheus scrapes the control plane during traffic -------------------------
+step prometheus
 mkdir -p "$WORK/prom"
 cat >"$WORK/prom/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -217,7 +228,10 @@ wait "$PING"
 sent=$(awk '/packets transmitted/ {s += $1} END {print s + 0}' "$WORK/ping.out")
 recv=$(awk '/packets transmitted/ {s += $4} END {print s + 0}' "$WORK/ping.out")
 check "not one ping lost across every reload and the control plane restart ($sent sent)" \
-    '[ "$sent" -ge 1000 ] && [ "$recv" = "$sent" ]' "sent=$sent received=$recv; $(grep -v " 0% packet loss" "$WORK/ping.out" | head -3)"
+    '[ "$sent" -ge 1000 ] && [ "$recv" = "$sent" ]' \
+    "sent=$sent received=$recv; $(grep -B1 -v " 0% packet loss\|^round" "$WORK/ping.out" | head -4)
+$(metrics_get "${P}gw" "$METRICS" | grep -E "^wardgate_(port_(tx_dropped|rx_missed)|drops)_total" | grep -v " 0$")
+$(grep -E "STEP|reload #|connected|lost" "$WORK/cp.log" | sed 's/^/cp: /')"
 sleep 1.5  # two scrapes after the last packet
 allowed=$(pq 'max(wardgate_class_packets_total{class="infusion-pump",verdict="allowed"})')
 cli_tx=$(ip netns exec "${P}cli" cat /sys/class/net/cli0/statistics/tx_packets)
