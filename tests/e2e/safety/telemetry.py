@@ -7,7 +7,8 @@
                                                  raw SYN scan to port 445 at RATE SYN/s
   telemetry.py sniff IFACE PORT SECONDS          count TCP SYNs to PORT seen on IFACE
 
-recv prints one JSON line {"received": N, "distinct": N, "max_gap_ms": X}.
+recv prints one JSON line {"received": N, "distinct": N, "max_gap_ms": X, "lat_p50_us": X,
+"lat_p99_us": X, "lat_max_us": X} (one-way latency from the sender's timestamp).
 """
 import json
 import os
@@ -26,7 +27,7 @@ def recv(ip, port, expect, timeout_s):
     s.bind((ip, int(port)))
     s.settimeout(0.2)
     print("listening", flush=True)
-    seen, n, last, gap = set(), 0, None, 0.0
+    seen, n, last, gap, lat = set(), 0, None, 0.0, []
     end = time.monotonic() + float(timeout_s)
     while time.monotonic() < end and len(seen) < int(expect):
         try:
@@ -38,8 +39,17 @@ def recv(ip, port, expect, timeout_s):
             gap = max(gap, now - last)
         last = now
         n += 1
-        seen.add(struct.unpack("!I", d[:4])[0])
-    print(json.dumps({"received": n, "distinct": len(seen), "max_gap_ms": round(gap * 1000, 1)}),
+        seq, sent_ns = struct.unpack("!IQ", d[:12])
+        seen.add(seq)
+        # One host, one CLOCK_MONOTONIC across namespaces: one-way latency.
+        lat.append(time.monotonic_ns() - sent_ns)
+    lat.sort()
+
+    def pct(p):
+        return round(lat[min(len(lat) - 1, int(p * (len(lat) - 1) + 0.5))] / 1000, 1) if lat else None
+
+    print(json.dumps({"received": n, "distinct": len(seen), "max_gap_ms": round(gap * 1000, 1),
+                      "lat_p50_us": pct(0.5), "lat_p99_us": pct(0.99), "lat_max_us": pct(1.0)}),
           flush=True)
 
 
@@ -55,7 +65,7 @@ def send(src, dst, port, rate, count):
             if d <= 0:
                 break
             time.sleep(min(d, 0.002))
-        s.sendto(struct.pack("!I", i) + b"\0" * 60, (dst, int(port)))
+        s.sendto(struct.pack("!IQ", i, time.monotonic_ns()) + b"\0" * 52, (dst, int(port)))
     print(count, flush=True)
 
 
