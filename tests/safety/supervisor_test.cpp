@@ -293,3 +293,60 @@ TEST_CASE("hardware bypass: virtual ports have none; require refuses to start") 
     REQUIRE(off);
     CHECK(info == "hardware bypass: off");
 }
+
+TEST_CASE("supervisor state machine: a worker stuck inside a queue access is not taken over") {
+    // Driven tick by tick with explicit TSC values (no thread, no ports):
+    // only the state machine and the watchdog gating are exercised.
+    WorkerSafetyConfig wc;
+    wc.limiter_hosts = 64;
+    wc.neg_cache_slots = 64;
+    WorkerSafety ws(91, 0, rte_get_tsc_hz(), wc);
+    uint64_t hb = 1;
+    SupervisorConfig sc;
+    sc.stall_timeout_ms = 100;
+    sc.recover_ms = 10;
+    sc.kick_interval_ms = 1;
+    sc.log = false;
+    auto hw = std::make_unique<FakeHw>();
+    FakeHw* hwp = hw.get();
+    Supervised s;
+    s.heartbeat = &hb;
+    s.ws = &ws;
+    Supervisor sup(sc, {s}, std::move(hw), 1000000);  // "TSC" = 1 MHz: 1 tick = 1 us
+    uint64_t t = rte_rdtsc();  // the constructor stamped last_change with rte_rdtsc()
+    sup.tick(t);
+    CHECK(hwp->kicks() == 1);
+    // The worker enters rx_burst and hangs there.
+    REQUIRE(ws.guard.enter());
+    t += 150000;  // 150 ms of silence
+    sup.tick(t);
+    CHECK(sup.state(0) == Supervisor::State::Taking);
+    CHECK(sup.stalls_total() == 1);
+    t += 2000;
+    sup.tick(t);
+    CHECK(sup.state(0) == Supervisor::State::Taking);  // still inside: not taken
+    CHECK(hwp->kicks() == 1);                          // and the card is not kicked
+    ws.guard.leave();                                  // out of the PMD call, still no heartbeat
+    t += 1000;
+    sup.tick(t);
+    CHECK(sup.state(0) == Supervisor::State::Bypassing);
+    CHECK_FALSE(ws.guard.enter());  // the worker must keep off its queues now
+    // Heartbeat resumes; steady for recover_ms -> handed back. No kick
+    // until then.
+    int k = 0;
+    for (; k < 100 && sup.state(0) != Supervisor::State::Healthy; ++k) {
+        CHECK(hwp->kicks() == 1);
+        ++hb;
+        t += 1000;
+        sup.tick(t);
+    }
+    CHECK(sup.state(0) == Supervisor::State::Healthy);
+    CHECK(k >= 10);  // not before recover_ms of steady heartbeat
+    CHECK(sup.recoveries_total() == 1);
+    CHECK(ws.guard.enter());
+    ws.guard.leave();
+    ++hb;
+    t += 2000;
+    sup.tick(t);
+    CHECK(hwp->kicks() > 1);  // healthy again: kicked again
+}
