@@ -120,6 +120,13 @@ void Supervisor::hand_back(unsigned w) {
 }
 
 void Supervisor::tick(uint64_t now) {
+    // If the supervisor itself did not run for half the stall timeout, the
+    // whole process was starved (host overload, a VM pause): the workers'
+    // silence says nothing about them, so it is not counted.
+    if (last_tick_ && now - last_tick_ > stall_cycles_ / 2)
+        for (auto& s : st_)
+            if (s.last_change < now - stall_cycles_ / 2) s.last_change = now - stall_cycles_ / 2;
+    last_tick_ = now;
     bool all_healthy = true;
     for (unsigned w = 0; w < w_.size(); ++w) {
         PerWorker& s = st_[w];

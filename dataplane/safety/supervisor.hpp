@@ -111,6 +111,7 @@ class Supervisor {
     uint64_t hz_;
     uint64_t stall_cycles_, recover_cycles_, kick_cycles_;
     uint64_t last_kick_ = 0;
+    uint64_t last_tick_ = 0;
     uint64_t stalls_ = 0, recoveries_ = 0;
     uint64_t rx_[2] = {}, rx_bytes_[2] = {}, tx_[2] = {}, tx_bytes_[2] = {}, tx_drop_[2] = {};
     std::atomic<bool> pool_low_{false};
