@@ -129,11 +129,14 @@ Reason new_flow_gate(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables*
                      uint16_t src_class, uint64_t now) {
     const dp::PacketMeta& m = w.meta[i];
     // A flow denied moments ago: same verdict, no classification.
-    if (const uint8_t r = ws.neg->lookup(w.keys[i], w.hashes[i], t->generation(), now)) {
+    if (const Denial* d = ws.neg->lookup(w.keys[i], w.hashes[i], t->generation(), now)) {
         ws.inc(kSafNegCacheHits);
-        const auto reason = static_cast<Reason>(r);
-        dp::decide(w, i, Action::Drop, Verdict::Denied, reason, Path::NewFlow,
-                   dp::class_slot(w, src_class), dp::kNoRuleSlot, now);
+        const auto reason = static_cast<Reason>(d->reason);
+        dp::decide(w, i, Action::Drop, Verdict::Denied, reason, Path::NewFlow, d->cls_slot,
+                   d->rule_slot, now);
+        dp::audit(w, t, i,
+                  dp::AuditWho{d->src_class, d->dst_class, d->src_zone, d->dst_zone, d->rule},
+                  Verdict::Denied, static_cast<Reason>(d->audit_reason), now);
         return reason;
     }
     bool flagged = false;

@@ -19,6 +19,7 @@
 
 #include <rte_mbuf.h>
 
+#include "pipeline/verdict.hpp"
 #include "pipeline/worker_ctx.hpp"
 #include "safety/config.hpp"
 #include "safety/worker_safety.hpp"
@@ -45,13 +46,25 @@ bool quarantine_drop(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables*
 dp::Reason new_flow_gate(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables* t, unsigned i,
                          uint16_t src_class, uint64_t now);
 
-// Burst slot i's new flow was denied by the policy with `r`: remember it so
-// its retransmissions and later datagrams skip classification.
+// Burst slot i's new flow was denied by the policy (drop reason `r`,
+// counted on `cls`/`rule`, audited as `audit_reason` for `who`): remember it
+// so its retransmissions and later datagrams skip classification and are
+// counted and audited the same way.
 inline void remember_denial(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables* t,
-                            unsigned i, dp::Reason r, uint64_t now) {
-    if (ws.neg_ttl)
-        ws.neg->insert(w.keys[i], w.hashes[i], t->generation(), now + ws.neg_ttl,
-                       static_cast<uint8_t>(r));
+                            unsigned i, dp::Reason r, uint16_t cls, uint32_t rule,
+                            const dp::AuditWho& who, dp::Reason audit_reason, uint64_t now) {
+    if (!ws.neg_ttl) return;
+    Denial d;
+    d.reason = static_cast<uint8_t>(r);
+    d.audit_reason = static_cast<uint8_t>(audit_reason);
+    d.cls_slot = cls;
+    d.rule_slot = rule;
+    d.src_class = who.src_class;
+    d.dst_class = who.dst_class;
+    d.src_zone = who.src_zone;
+    d.dst_zone = who.dst_zone;
+    d.rule = who.rule;
+    ws.neg->insert(w.keys[i], w.hashes[i], t->generation(), now + ws.neg_ttl, d);
 }
 
 // The limiter parameters for sources of `cls` under policy `t`.

@@ -17,7 +17,18 @@
 
 namespace wg::safety {
 
-template <class Key>
+// What a cached denial replays: the verdict's reason, the counter slots it
+// was counted on and who it was (for the audit event).
+struct Denial {
+    uint8_t reason = 0;        // dp::Reason of the drop (non-zero)
+    uint8_t audit_reason = 0;  // dp::Reason of the audit event
+    uint16_t cls_slot = 0xffff;
+    uint32_t rule_slot = 0xffffffff;
+    uint16_t src_class = 0, dst_class = 0, src_zone = 0, dst_zone = 0;
+    uint32_t rule = 0xffffffff;
+};
+
+template <class Key, class Value = Denial>
 class NegativeCache {
   public:
     // `slots` rounded up to a power of two (>= 64); allocates here only.
@@ -34,21 +45,22 @@ class NegativeCache {
     NegativeCache(const NegativeCache&) = delete;
     NegativeCache& operator=(const NegativeCache&) = delete;
 
-    // The cached denial reason for `k` (hash `h`) under policy generation
-    // `gen` at TSC `now`, or 0 if none.
-    uint8_t lookup(const Key& k, uint64_t h, uint64_t gen, uint64_t now) const {
+    // The cached denial of `k` (hash `h`) under policy generation `gen` at
+    // TSC `now`, or nullptr.
+    const Value* lookup(const Key& k, uint64_t h, uint64_t gen, uint64_t now) const {
         const Slot& s = tab_[h & mask_];
-        if (s.reason == 0 || s.gen != gen || s.expires <= now) return 0;
-        if (std::memcmp(&s.key, &k, sizeof(Key)) != 0) return 0;
-        return s.reason;
+        if (!s.used || s.gen != gen || s.expires <= now) return nullptr;
+        if (std::memcmp(&s.key, &k, sizeof(Key)) != 0) return nullptr;
+        return &s.value;
     }
-    // Remembers that `k` was denied with `reason` (non-zero) until `expires`.
-    void insert(const Key& k, uint64_t h, uint64_t gen, uint64_t expires, uint8_t reason) {
+    // Remembers that `k` was denied until `expires`.
+    void insert(const Key& k, uint64_t h, uint64_t gen, uint64_t expires, const Value& v) {
         Slot& s = tab_[h & mask_];
         std::memcpy(&s.key, &k, sizeof(Key));
         s.gen = gen;
         s.expires = expires;
-        s.reason = reason;
+        s.value = v;
+        s.used = 1;
     }
     uint32_t slots() const { return mask_ + 1; }
 
@@ -57,7 +69,8 @@ class NegativeCache {
         Key key;
         uint64_t gen;
         uint64_t expires;
-        uint8_t reason;
+        Value value;
+        uint8_t used;
     };
     Slot* tab_ = nullptr;
     uint32_t mask_ = 0;

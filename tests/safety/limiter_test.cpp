@@ -155,14 +155,21 @@ TEST_CASE("negative cache hits only the same key, generation and time") {
     Key k{}, k2{};
     k.b[0] = 1;
     k2.b[0] = 2;
+    Denial d;
+    d.reason = 12;
+    d.rule_slot = 7;
     CHECK(c.slots() == 128);
-    CHECK(c.lookup(k, 77, 1, 100) == 0);
-    c.insert(k, 77, 1, 1000, 12);
-    CHECK(c.lookup(k, 77, 1, 999) == 12);
-    CHECK(c.lookup(k, 77, 2, 999) == 0);   // policy reloaded
-    CHECK(c.lookup(k, 77, 1, 1000) == 0);  // expired
-    CHECK(c.lookup(k2, 77, 1, 500) == 0);  // same slot, other key
-    c.insert(k2, 77 + 128, 1, 2000, 13);   // collides: overwrites
-    CHECK(c.lookup(k, 77, 1, 500) == 0);
-    CHECK(c.lookup(k2, 77 + 128, 1, 500) == 13);
+    CHECK(c.lookup(k, 77, 1, 100) == nullptr);
+    c.insert(k, 77, 1, 1000, d);
+    REQUIRE(c.lookup(k, 77, 1, 999) != nullptr);
+    CHECK(c.lookup(k, 77, 1, 999)->reason == 12);
+    CHECK(c.lookup(k, 77, 1, 999)->rule_slot == 7);
+    CHECK(c.lookup(k, 77, 2, 999) == nullptr);   // policy reloaded
+    CHECK(c.lookup(k, 77, 1, 1000) == nullptr);  // expired
+    CHECK(c.lookup(k2, 77, 1, 500) == nullptr);  // same slot, other key
+    d.reason = 13;
+    c.insert(k2, 77 + 128, 1, 2000, d);  // collides: overwrites
+    CHECK(c.lookup(k, 77, 1, 500) == nullptr);
+    REQUIRE(c.lookup(k2, 77 + 128, 1, 500) != nullptr);
+    CHECK(c.lookup(k2, 77 + 128, 1, 500)->reason == 13);
 }
