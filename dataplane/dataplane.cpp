@@ -20,6 +20,7 @@
 #include "audit/audit_ring.hpp"
 #include "mgmt/messages.hpp"
 #include "policy/image.hpp"
+#include "safety/hw_bypass.hpp"
 #include "stats/collect.hpp"
 
 #ifndef WARDGATE_VERSION
@@ -99,6 +100,24 @@ std::optional<std::string> Dataplane::init() {
         audit_rings_.push_back(ring);
         ctx->audit = ring;
         ctx->maps = &maps_;
+        safety::WorkerSafetyConfig scfg;
+        const uint64_t hz = rte_get_tsc_hz();
+        scfg.limiter_hosts = opt_.safety.limiter_hosts;
+        scfg.neg_cache_ms = opt_.safety.neg_cache_ms;
+        scfg.overload.burst_cycles = hz / 1000000 * opt_.safety.overload_burst_us;
+        scfg.overload.backlog =
+            opt_.safety.overload_backlog ? opt_.safety.overload_backlog : opt_.rx_desc * 3 / 4;
+        scfg.overload.strikes = opt_.safety.overload_strikes;
+        scfg.overload.quiet_cycles = hz / 1000 * opt_.safety.overload_quiet_ms;
+        scfg.overload.action = opt_.safety.overload_action;
+        std::unique_ptr<safety::WorkerSafety> ws;
+        try {
+            ws = std::make_unique<safety::WorkerSafety>(q, static_cast<int>(rte_socket_id()), hz,
+                                                        scfg);
+        } catch (const std::exception& e) {
+            return std::string("worker ") + std::to_string(q) + ": " + e.what();
+        }
+        ctx->safety = ws.get();
         auto w = std::make_unique<WorkerState>();
         w->lcore = lcores[q];
         w->wid = q;
@@ -110,9 +129,39 @@ std::optional<std::string> Dataplane::init() {
         w->holder = holder_.get();
         w->ctx = ctx.get();
         w->latch = opt_.test_hooks ? &latch_ : nullptr;
+        w->ws = ws.get();
+        w->sopt = &opt_.safety;
+        safeties_.push_back(std::move(ws));
         if (q == 0) w->replay_order = &opt_.replay_order;  // one worker replays
         ctxs_.push_back(std::move(ctx));
         workers_.push_back(std::move(w));
+    }
+
+    {
+        // The watchdog (failure mode 5) and the bypass NIC, if any.
+        std::string info, herr;
+        auto hw = safety::make_hw_bypass(port_[kClinical].id, opt_.safety.hw_bypass,
+                                         opt_.safety.hw_bypass_timeout_ms, info, herr);
+        if (!hw) return herr;
+        std::printf("wardgate-dataplane: %s\n", info.c_str());
+        safety::SupervisorConfig sc;
+        sc.stall_timeout_ms = opt_.safety.stall_timeout_ms;
+        sc.recover_ms = opt_.safety.recover_ms;
+        sc.burst = static_cast<uint16_t>(opt_.burst > 64 ? 64 : opt_.burst);
+        sc.pool = mp;
+        sc.pool_low_pct = opt_.safety.pool_low_pct;
+        std::vector<safety::Supervised> sv;
+        for (size_t q = 0; q < workers_.size(); ++q) {
+            safety::Supervised s;
+            s.heartbeat = &workers_[q]->heartbeat;
+            s.port[kClinical] = workers_[q]->port[kClinical];
+            s.port[kCore] = workers_[q]->port[kCore];
+            s.queue = workers_[q]->queue;
+            s.ws = safeties_[q].get();
+            sv.push_back(s);
+        }
+        sup_ = std::make_unique<safety::Supervisor>(sc, std::move(sv), std::move(hw),
+                                                    rte_get_tsc_hz());
     }
 
     if (!opt_.policy_image.empty()) {
@@ -134,6 +183,7 @@ std::optional<std::string> Dataplane::init() {
 uint64_t Dataplane::total_rx() const {
     uint64_t t = 0;
     for (const auto& w : workers_) t += peek(w->ctr[0].rx_pkts) + peek(w->ctr[1].rx_pkts);
+    if (sup_) t += sup_->rx(0) + sup_->rx(1);  // forwarded in stall bypass
     return t;
 }
 
@@ -154,6 +204,7 @@ void Dataplane::run() {
         port_[kClinical].name.c_str(), port_[kClinical].id, port_[kCore].name.c_str(),
         port_[kCore].id, workers_.size(), opt_.socket_path.c_str());
     std::fflush(stdout);
+    if (sup_) sup_->start();
 
     std::thread idle_watch;
     if (opt_.idle_exit_ms) {
@@ -183,6 +234,7 @@ void Dataplane::run() {
     } else {
         while (!stop_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    if (sup_) sup_->stop();
     rte_eal_mp_wait_lcore();
     if (idle_watch.joinable()) idle_watch.join();
 }
@@ -273,6 +325,17 @@ mgmt::Frame Dataplane::test_hook_frame(const mgmt::Frame& req) {
         latch_.rx_limit.store(h.arg);  // frames processed in total before pausing
     } else if (h.name == "rx-resume") {
         latch_.rx_limit.store(UINT64_MAX);
+    } else if (h.name == "stall-worker" || h.name == "slow-burst") {
+        // arg: worker index << 32 | milliseconds (stall) or microseconds
+        // per burst (slow-burst, 0 ends it).
+        const uint64_t wid = h.arg >> 32;
+        if (wid >= safeties_.size()) {
+            mgmt::ErrorResponse e{400, "no worker " + std::to_string(wid)};
+            return {mgmt::MsgType::Error, req.request_id, mgmt::encode(e)};
+        }
+        auto& latch =
+            h.name == "stall-worker" ? safeties_[wid]->stall_ms : safeties_[wid]->slow_burst_us;
+        latch.store(static_cast<uint32_t>(h.arg));
     } else if (h.name == "rx-processed") {
         h.arg = total_rx();
     } else {
@@ -317,6 +380,7 @@ mgmt::Frame Dataplane::status_frame() const {
     } else {
         s.mode = "no-policy";
     }
+    if (const std::string m = safety_mode(); !m.empty()) s.mode = m;
     return {mgmt::MsgType::StatusResponse, 0, mgmt::encode(s)};
 }
 
@@ -334,6 +398,13 @@ mgmt::Frame Dataplane::stats_frame() const {
             pc.tx_packets += peek(w->ctr[s].tx_pkts);
             pc.tx_bytes += peek(w->ctr[s].tx_bytes);
             pc.tx_dropped += peek(w->ctr[s].tx_drop);
+        }
+        if (sup_) {  // frames the watchdog forwarded for a stalled worker
+            pc.rx_packets += sup_->rx(s);
+            pc.rx_bytes += sup_->rx_bytes(s);
+            pc.tx_packets += sup_->tx(s);
+            pc.tx_bytes += sup_->tx_bytes(s);
+            pc.tx_dropped += sup_->tx_drop(s);
         }
         rte_eth_stats es{};
         if (rte_eth_stats_get(port_[s].id, &es) == 0) {
@@ -353,7 +424,48 @@ mgmt::Frame Dataplane::stats_frame() const {
         snap.gauges.push_back({"mempool_size", pools_[0]->size});
     }
     snap.gauges.push_back({"policy_generation", holder_ ? holder_->generation() : 0});
+    append_safety_stats(snap);
     return {mgmt::MsgType::StatsResponse, 0, mgmt::encode(snap)};
+}
+
+// Failure modes in the stats: gauges say which mode is active now, counters
+// how often (docs/clinical-safety.md lists the alerts built on them).
+void Dataplane::append_safety_stats(stats::Snapshot& snap) const {
+    const bool no_policy = !holder_ || holder_->generation() == 0;
+    const unsigned stalled = sup_ ? sup_->stalled_now() : 0;
+    uint64_t overloaded = 0, overload_entered = 0;
+    uint64_t c[safety::kSafCount] = {};
+    for (const auto& ws : safeties_) {
+        overloaded += ws->overload.published();
+        overload_entered += ws->overload.entries();
+        for (unsigned i = 0; i < safety::kSafCount; ++i)
+            c[i] += ws->get(static_cast<safety::SafetyCtr>(i));
+    }
+    const bool np_open = no_policy && !opt_.safety.no_policy_closed;
+    snap.gauges.push_back({"fail_open_active", (np_open || stalled) ? 1u : 0u});
+    snap.gauges.push_back({"no_policy_fail_closed", (no_policy && !np_open) ? 1u : 0u});
+    snap.gauges.push_back({"worker_stalled", stalled});
+    snap.gauges.push_back({"overload_active", overloaded});
+    snap.gauges.push_back({"mempool_low", sup_ && sup_->pool_low() ? 1u : 0u});
+    snap.gauges.push_back({"hw_bypass_armed", sup_ && sup_->hw().armed() ? 1u : 0u});
+    for (unsigned i = 0; i < safety::kSafCount; ++i)
+        snap.counters.push_back({safety::saf_ctr_name(i), c[i]});
+    snap.counters.push_back({"overload_entered", overload_entered});
+    if (sup_) {
+        snap.counters.push_back({"worker_stalls", sup_->stalls_total()});
+        snap.counters.push_back({"worker_recoveries", sup_->recoveries_total()});
+        snap.counters.push_back({"stall_bypass_forwarded", sup_->tx(0) + sup_->tx(1)});
+        snap.counters.push_back({"hw_bypass_kicks", sup_->hw().kicks()});
+    }
+}
+
+std::string Dataplane::safety_mode() const {
+    if (sup_ && sup_->stalled_now()) return "stall-bypass";
+    for (const auto& ws : safeties_)
+        if (ws->overload.published()) return "overload";
+    if ((!holder_ || holder_->generation() == 0) && opt_.safety.no_policy_closed)
+        return "no-policy-fail-closed";
+    return "";
 }
 
 }  // namespace wg::dp

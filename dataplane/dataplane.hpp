@@ -18,6 +18,8 @@
 #include "pipeline/worker_ctx.hpp"
 #include "policy/holder.hpp"
 #include "ports.hpp"
+#include "safety/supervisor.hpp"
+#include "safety/worker_safety.hpp"
 #include "stats/counter_map.hpp"
 #include "worker.hpp"
 
@@ -47,6 +49,8 @@ class Dataplane {
     mgmt::Frame audit_frame();
     mgmt::Frame test_hook_frame(const mgmt::Frame& req);
     uint64_t total_rx() const;
+    void append_safety_stats(stats::Snapshot& snap) const;
+    std::string safety_mode() const;
 
     Options opt_;
     PortInfo port_[2];
@@ -54,6 +58,8 @@ class Dataplane {
     std::vector<std::unique_ptr<WorkerState>> workers_;
     std::vector<std::unique_ptr<WorkerCtx>> ctxs_;
     std::vector<rte_ring*> audit_rings_;
+    std::vector<std::unique_ptr<safety::WorkerSafety>> safeties_;
+    std::unique_ptr<safety::Supervisor> sup_;  // after safeties_: destroyed first
     std::unique_ptr<PolicyHolder> holder_;
     SlotRegistry slots_;  // management thread only
     CounterMapPublisher maps_;

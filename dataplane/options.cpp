@@ -30,11 +30,19 @@ std::string usage(const char* prog) {
            "  --replay-order SEQ    take recorded input frames from the ports in this order,\n"
            "                        one letter per frame: c clinical, k core (pcap tests)\n"
            "  --pause-after N       with --test-hooks: stop after N frames until the\n"
-           "                        rx-resume hook (tests only)\n";
+           "                        rx-resume hook (tests only)\n" +
+           safety::safety_usage();
 }
 
 std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; ++i) {
+        {
+            std::optional<std::string> serr;
+            if (safety::parse_safety_option(argc, argv, i, o.safety, serr)) {
+                if (serr) return serr;
+                continue;
+            }
+        }
         std::string a = argv[i];
         auto need = [&](const char* name) -> const char* {
             if (i + 1 >= argc) return nullptr;
@@ -93,6 +101,7 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
         if (err) return err;
     }
     if (o.help) return std::nullopt;
+    if (auto e = safety::check_safety_options(o.safety)) return e;
     if (o.clinical_port.empty()) return std::string("missing --clinical PORT");
     if (o.core_port.empty()) return std::string("missing --core PORT");
     if (o.burst == 0 || o.burst > 256) return std::string("--burst must be 1..256");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "safety/config.hpp"
+
 namespace wg::dp {
 
 struct Options {
@@ -26,6 +28,7 @@ struct Options {
     std::string replay_order;
     uint64_t pause_after = UINT64_MAX;  // tests: process this many frames, then wait for rx-resume
     bool help = false;
+    safety::SafetyOptions safety;  // failure modes (docs/clinical-safety.md)
 };
 
 // Parses argv (after EAL's arguments were consumed). Returns an error message

@@ -7,6 +7,8 @@
 
 #include "pipeline.hpp"
 #include "policy/holder.hpp"
+#include "safety/lanes.hpp"
+#include "safety/worker_safety.hpp"
 
 namespace wg::dp {
 namespace {
@@ -28,8 +30,10 @@ struct Loop {
     WorkerState* w;
     WorkerCtx* ctx;
     uint64_t ns_mult;  // ns = cycles * ns_mult >> 32
+    uint16_t burst;
     rte_mbuf* out[kMaxBurst];
     PktTag tags[kMaxBurst];
+    uint32_t lens[kMaxBurst];
 
     // Runs one received burst through the pipeline and sends the result.
     void handle(const PolicyTables* t, unsigned side, rte_mbuf** pkts, uint16_t n,
@@ -40,15 +44,39 @@ struct Loop {
         bump(w->ctr[side].rx_bytes, bytes);
         bump(w->rx_total, n);
 
-        const uint16_t nf = process_burst(*ctx, t, side, pkts, n, rx_tsc, out, tags);
+        safety::WorkerSafety* ws = w->ws;
+        if (ws) ws->maybe_stall();  // test latch: a hang while holding the burst
+        uint16_t nf;
+        if (ws && !t && w->sopt->no_policy_closed)
+            nf = safety::no_policy_lane(*ctx, *ws, w->sopt->bootstrap, pkts, n, out, tags);
+        else if (ws && t && ws->overload.active())
+            nf = safety::overload_lane(*ctx, *ws, t, side, pkts, n, rx_tsc, out, tags,
+                                       w->sopt->overload_action);
+        else {
+            nf = process_burst(*ctx, t, side, pkts, n, rx_tsc, out, tags);
+            if (ws) ws->maybe_slow();  // test latch: expensive classification
+        }
         const unsigned o = side ^ 1u;
-        const uint16_t sent = nf ? send_all(w->port[o], w->queue, out, nf) : 0;
+        // Lengths before TX: a PMD may free a sent mbuf at once.
+        for (uint16_t i = 0; i < nf; ++i) lens[i] = rte_pktmbuf_pkt_len(out[i]);
+        uint16_t sent = 0;
+        if (ws) {
+            const safety::TxResult r = safety::guarded_tx(*ws, o, w->port[o], w->queue, out, nf);
+            sent = r.sent;
+            if (r.flushed) {
+                bump(w->ctr[o].tx_pkts, r.flushed);
+                bump(w->ctr[o].tx_bytes, r.flushed_bytes);
+            }
+            if (r.dropped + r.flush_dropped) bump(w->ctr[o].tx_drop, r.dropped + r.flush_dropped);
+        } else {
+            sent = nf ? send_all(w->port[o], w->queue, out, nf) : 0;
+            for (uint16_t i = sent; i < nf; ++i) rte_pktmbuf_free(out[i]);
+            if (sent < nf) bump(w->ctr[o].tx_drop, nf - sent);
+        }
         uint64_t sent_bytes = 0;
-        for (uint16_t i = 0; i < sent; ++i) sent_bytes += rte_pktmbuf_pkt_len(out[i]);
-        for (uint16_t i = sent; i < nf; ++i) rte_pktmbuf_free(out[i]);
+        for (uint16_t i = 0; i < sent; ++i) sent_bytes += lens[i];
         bump(w->ctr[o].tx_pkts, sent);
         bump(w->ctr[o].tx_bytes, sent_bytes);
-        if (sent < nf) bump(w->ctr[o].tx_drop, nf - sent);
         if (sent) {
             // One RX stamp and one TX stamp per burst: every packet of the
             // burst shares them (RX return -> TX done).
@@ -56,6 +84,24 @@ struct Loop {
             for (uint16_t i = 0; i < sent; ++i)
                 ctx->stats->latency(static_cast<Path>(tags[i].path), tags[i].cls_slot, ns);
         }
+        if (ws) {
+            // Overload signs: this burst's time, and the RX backlog when the
+            // burst came back full (where the PMD can count it).
+            int backlog = -1;
+            if (n == burst && ws->overload.config().backlog && ws->guard.enter()) {
+                backlog = rte_eth_rx_queue_count(w->port[side], w->queue);
+                ws->guard.leave();
+            }
+            ws->overload.sample(rte_rdtsc() - rx_tsc, n, burst, backlog, pool_low(), rx_tsc);
+        }
+    }
+
+    bool pool_low() const {
+        return w->ws->pool_low && w->ws->pool_low->load(std::memory_order_relaxed);
+    }
+    uint16_t rx(unsigned side, rte_mbuf** pkts, uint16_t want) {
+        if (w->ws) return safety::guarded_rx(*w->ws, w->port[side], w->queue, pkts, want);
+        return rte_eth_rx_burst(w->port[side], w->queue, pkts, want);
     }
 
     uint16_t budget(uint16_t burst) const {
@@ -71,9 +117,9 @@ struct Loop {
 
 int worker_main(void* arg) {
     auto* w = static_cast<WorkerState*>(arg);
-    Loop L{w, w->ctx, (uint64_t(1000000000) << 32) / rte_get_tsc_hz(), {}, {}};
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t burst = static_cast<uint16_t>(RTE_MIN(w->burst, kMaxBurst));
+    Loop L{w, w->ctx, (uint64_t(1000000000) << 32) / rte_get_tsc_hz(), burst, {}, {}, {}};
     const uint64_t start = rte_rdtsc();
     uint64_t busy = 0;
     size_t replay_pos = 0;
@@ -89,7 +135,7 @@ int worker_main(void* arg) {
             if (L.budget(1)) {
                 const unsigned side = (*order)[replay_pos] == 'c' ? kClinical : kCore;
                 rte_mbuf* m = nullptr;
-                if (rte_eth_rx_burst(w->port[side], w->queue, &m, 1) == 1) {
+                if (L.rx(side, &m, 1) == 1) {
                     ++replay_pos;
                     worked = true;
                     L.handle(t, side, &m, 1, rte_rdtsc());
@@ -99,7 +145,7 @@ int worker_main(void* arg) {
             for (unsigned side = 0; side < 2; ++side) {
                 const uint16_t want = L.budget(burst);
                 if (!want) break;
-                const uint16_t n = rte_eth_rx_burst(w->port[side], w->queue, pkts, want);
+                const uint16_t n = L.rx(side, pkts, want);
                 if (n == 0) continue;
                 worked = true;
                 L.handle(t, side, pkts, n, rte_rdtsc());
@@ -107,6 +153,7 @@ int worker_main(void* arg) {
         }
         const uint64_t t1 = rte_rdtsc();
         pipeline_housekeeping(*w->ctx, t1);
+        if (!worked && w->ws) w->ws->overload.idle(L.pool_low(), t1);
         if (worked) busy += t1 - t0;
         bump(w->heartbeat, 1);
         // Publish cycle accounting every iteration: two relaxed stores.

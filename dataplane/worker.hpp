@@ -14,6 +14,11 @@
 
 #include "ports.hpp"
 
+namespace wg::safety {
+struct WorkerSafety;
+struct SafetyOptions;
+}  // namespace wg::safety
+
 namespace wg::dp {
 
 class PolicyHolder;
@@ -43,6 +48,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerState {
     PolicyHolder* holder = nullptr;
     WorkerCtx* ctx = nullptr;
     const RxLatch* latch = nullptr;
+    safety::WorkerSafety* ws = nullptr;           // queue guard, overload, stall latch
+    const safety::SafetyOptions* sopt = nullptr;  // failure-mode configuration
     // Tests on recorded pcaps: the port order of the input frames ('c'/'k'
     // per frame), so bidirectional scenarios replay deterministically one
     // frame at a time. nullptr or empty = normal polling.

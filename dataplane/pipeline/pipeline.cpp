@@ -5,6 +5,7 @@
 #include "parse/parse_mbuf.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
+#include "safety/lanes.hpp"
 
 namespace wg::dp {
 
@@ -77,6 +78,8 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
     for (uint16_t i = 0; i < n; ++i) {
         w.ps[i] = PktState{};
         if (stage_pre(w, t, i, now)) continue;
+        // Not telemetry, not essential: a quarantined scanner stops here.
+        if (w.safety && safety::quarantine_drop(w, *w.safety, t, i, now)) continue;
         if (w.meta[i].frag == 2) {
             // After the flow stages: the first fragment may be in this burst.
             w.fidx[nfrag++] = i;

@@ -2,6 +2,7 @@
 
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
+#include "safety/lanes.hpp"
 
 namespace wg::dp {
 namespace {
@@ -40,6 +41,9 @@ void settle_new(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigned c, 
     if (dec.action == Action::Drop) {
         const Reason r = dec.reason == Reason::None ? Reason::PolicyDeny : dec.reason;
         decide(w, i, Action::Drop, stats::Verdict::Denied, r, Path::NewFlow, cls, rule, now);
+        if (w.safety)
+            safety::remember_denial(w, *w.safety, t, i, r, cls, rule, who,
+                                    s.spoofed ? Reason::SpoofedBinding : r, now);
         audit(w, t, i, who, stats::Verdict::Denied, s.spoofed ? Reason::SpoofedBinding : r, now);
         return;
     }
@@ -99,6 +103,10 @@ void stage_new_flows(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigne
             continue;
         }
         w.csrc[nc] = t->identify_src(m, side);
+        // Scan storms: cached denials, per-source new-flow bucket, quarantine.
+        if (w.safety &&
+            safety::new_flow_gate(w, *w.safety, t, i, w.csrc[nc].class_id, now) != Reason::None)
+            continue;
         w.cdst[nc] = t->identify_dst(m, side);
         w.cmeta[nc] = &w.meta[i];
         w.cidx[nc] = static_cast<uint16_t>(i);

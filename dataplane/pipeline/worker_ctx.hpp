@@ -17,6 +17,10 @@
 #include "stats/counter_map.hpp"
 #include "stats/lcore_stats.hpp"
 
+namespace wg::safety {
+struct WorkerSafety;
+}
+
 namespace wg::dp {
 
 inline constexpr unsigned kMaxBurst = 256;
@@ -55,6 +59,7 @@ struct WorkerCtx {
     LcoreStats* stats;
     AuditLimiter limiter;
     rte_ring* audit = nullptr;                  // nullptr: no audit (bench)
+    safety::WorkerSafety* safety = nullptr;     // nullptr: no limiter/quarantine (bench)
     const CounterMapPublisher* maps = nullptr;  // nullptr: no per-class/rule counts
 
     // Cache of the policy generation last seen.

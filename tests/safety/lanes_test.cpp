@@ -250,7 +250,8 @@ TEST_CASE("new-flow gate: a remembered denial skips classification until a reloa
     Rig r;
     r.slot0(tcp4(kPump, kSrv, 40000, 22, 0x02));
     CHECK(new_flow_gate(r.w, r.ws, &r.t, 0, 1, 1000) == Reason::None);
-    remember_denial(r.w, r.ws, &r.t, 0, Reason::DefaultDeny, 1000);
+    remember_denial(r.w, r.ws, &r.t, 0, Reason::DefaultDeny, kNoSlot, kNoRuleSlot, AuditWho{},
+                    Reason::DefaultDeny, 1000);
     r.slot0(tcp4(kPump, kSrv, 40000, 22, 0x02));  // the SYN retransmitted
     CHECK(new_flow_gate(r.w, r.ws, &r.t, 0, 1, 2000) == Reason::DefaultDeny);
     CHECK(r.ws.get(kSafNegCacheHits) == 1);
@@ -259,4 +260,76 @@ TEST_CASE("new-flow gate: a remembered denial skips classification until a reloa
     CHECK(new_flow_gate(r.w, r.ws, &t2, 0, 1, 2000) == Reason::None);
     // Expired.
     CHECK(new_flow_gate(r.w, r.ws, &r.t, 0, 1, 1000 + 3 * kHz) == Reason::None);
+}
+
+// The same defences wired into the pipeline (process_burst with the
+// worker's safety block attached, as the dataplane runs it).
+namespace {
+std::vector<Frame> run_pipeline(Rig& r, const std::vector<Frame>& frames, uint64_t now) {
+    r.w.safety = &r.ws;
+    auto in = r.mbufs(frames);
+    std::vector<rte_mbuf*> out(in.size());
+    std::vector<PktTag> tags(in.size());
+    const uint16_t n = process_burst(r.w, &r.t, kClinical, in.data(), uint16_t(in.size()), now,
+                                     out.data(), tags.data());
+    return r.collect(out, n);
+}
+}  // namespace
+
+TEST_CASE("pipeline: a port-445 scan is limited before classification, denials are cached") {
+    Rig r;
+    r.settings().new_flows_per_sec = 10;
+    r.settings().new_flows_burst = 20;
+    r.settings().quarantine_scanners = false;
+    const Frame tele = udp4(kPump, kGroup, 40001, 5000);
+    std::vector<Frame> burst;
+    for (unsigned k = 0; k < 100; ++k) {
+        burst.push_back(tcp4(kPump, ip4(198, 19, 1, uint8_t(k)), uint16_t(30000 + k), 445, 0x02));
+        if (k % 10 == 0) burst.push_back(tele);
+    }
+    const auto out = run_pipeline(r, burst, 1000);
+    REQUIRE(out.size() == 10);  // only the telemetry
+    for (const auto& f : out) CHECK(f == tele);
+    CHECK(r.drops(Reason::RateLimited) == 80);
+    CHECK(r.drops(Reason::DefaultDeny) == 20);
+    CHECK(r.ws.get(kSafScannersFlagged) == 1);
+    CHECK(r.w.flows.size() == 0);  // denials take no table entry
+    // The 20 classified-and-denied SYNs are retransmitted: cache hits, no
+    // classification, no bucket tokens.
+    const unsigned calls = r.t.classify_calls;
+    std::vector<Frame> again;
+    for (unsigned k = 0; k < 100; ++k)
+        again.push_back(tcp4(kPump, ip4(198, 19, 1, uint8_t(k)), uint16_t(30000 + k), 445, 0x02));
+    CHECK(run_pipeline(r, again, 2000).empty());
+    CHECK(r.ws.get(kSafNegCacheHits) == 20);
+    CHECK(r.t.classify_calls == calls);
+    // Another host's allowed flow is untouched by the scanner's state.
+    const Frame ok = tcp4(kOpen, kSrv, 40000, 443, 0x02);
+    const auto o2 = run_pipeline(r, {ok}, 3000);
+    REQUIRE(o2.size() == 1);
+    CHECK(o2[0] == ok);
+}
+
+TEST_CASE("pipeline: a quarantined scanner keeps its telemetry and essentials, loses the rest") {
+    Rig r;
+    r.settings().new_flows_per_sec = 10;
+    r.settings().new_flows_burst = 5;
+    r.settings().quarantine_scanners = true;
+    r.settings().quarantine_s = 60;
+    std::vector<Frame> scan;
+    for (unsigned k = 0; k < 50; ++k)
+        scan.push_back(tcp4(kPump, ip4(198, 19, 2, uint8_t(k)), uint16_t(30000 + k), 445, 0x02));
+    CHECK(run_pipeline(r, scan, 1000).empty());
+    CHECK(r.ws.get(kSafScannersFlagged) == 1);
+    const Frame tele = udp4(kPump, kGroup, 40001, 5000);
+    const Frame a = arp();
+    const Frame allowed = tcp4(kPump, kSrv, 40000, 443, 0x02);  // pump/https: allowed normally
+    const auto out = run_pipeline(r, {tele, allowed, a}, 2000);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0] == tele);
+    CHECK(out[1] == a);
+    CHECK(r.drops(Reason::Quarantined) >= 1);
+    // After quarantine_s the host is back to normal.
+    const auto later = run_pipeline(r, {allowed}, 1000 + 61 * kHz);
+    CHECK(later.size() == 1);
 }
