@@ -179,6 +179,12 @@ TEST_CASE("queue guard: worker and supervisor are never inside together") {
         ++sup_turns;
         g.give_back();
     }
+    // The worker thread may not have been scheduled yet on a loaded machine:
+    // with the queue given back it must get in (bounded wait, not a timing
+    // assertion: only "eventually", within 10 s).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (worker_turns.load() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
     done = true;
     worker.join();
     CHECK(worst.load() == 1);
