@@ -1,7 +1,12 @@
 #!/usr/bin/python3
-"""Bounded TCP transfer for e2e tests: `serve IP PORT` accepts one connection
-and prints the SHA-256 and byte count of what it received; `send IP PORT N`
-sends N pseudo-random bytes and prints their SHA-256. Both time out."""
+"""Bounded TCP transfer and probes for e2e tests and the demo:
+  serve IP PORT        accept one connection, print the SHA-256 and byte
+                       count of what it received
+  send IP PORT N       send N pseudo-random bytes, print their SHA-256
+  listen IP PORT S     print "listening", then "accepted" if a connection
+                       arrives within S seconds (a policy should drop it)
+  connect IP PORT [S]  print "connected" or "failed: REASON" (S s, default 3)
+All of them time out."""
 import hashlib
 import os
 import socket
@@ -36,8 +41,39 @@ def send(ip, port, n, timeout=20):
     print(hashlib.sha256(data).hexdigest(), n, flush=True)
 
 
+def listen(ip, port, seconds):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((ip, port))
+    s.listen(4)
+    s.settimeout(seconds)
+    print("listening", flush=True)
+    try:
+        s.accept()
+        print("accepted", flush=True)
+    except socket.timeout:
+        pass
+
+
+def connect(ip, port, seconds):
+    s = socket.socket()
+    s.settimeout(seconds)
+    try:
+        s.connect((ip, port))
+        print("connected", flush=True)
+    except OSError as e:
+        print("failed:", e, flush=True)
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]))
+    cmd, ip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if cmd == "serve":
+        serve(ip, port)
+    elif cmd == "send":
+        send(ip, port, int(sys.argv[4]))
+    elif cmd == "listen":
+        listen(ip, port, float(sys.argv[4]))
+    elif cmd == "connect":
+        connect(ip, port, float(sys.argv[4]) if len(sys.argv) > 4 else 3.0)
     else:
-        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(f"unknown command {cmd}")
