@@ -4,12 +4,9 @@
 // its per-source rate limit, aging. Time is explicit: hz = 1 MHz.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include "fake_tables.hpp"
@@ -25,15 +22,9 @@ namespace {
 constexpr uint64_t kHz = 1000000;
 
 rte_mempool* pool() {
-    static rte_mempool* mp = [] {
-        std::string prefix = "wg-pipe-" + std::to_string(getpid());
-        const char* argv[] = {"pipeline-test", "--no-huge",     "-m",           "128", "--no-pci",
-                              "--no-shconf",   "--file-prefix", prefix.c_str(), "-l",  "0",
-                              "--log-level",   "error"};
-        if (rte_eal_init(int(std::size(argv)), const_cast<char**>(argv)) < 0)
-            return (rte_mempool*)nullptr;
-        return rte_pktmbuf_pool_create("wg_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    }();
+    // EAL is up: the test main is tests/support/eal_main.cpp.
+    static rte_mempool* mp =
+        rte_pktmbuf_pool_create("wg_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     REQUIRE(mp);
     return mp;
 }
