@@ -21,14 +21,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import pcapio  # noqa: E402
 
 BUILD, SCEN = sys.argv[1], sys.argv[2]
 NAME = os.path.basename(os.path.normpath(SCEN))
 HERE = os.path.dirname(os.path.abspath(__file__))
 DP = os.path.join(BUILD, "dataplane", "wardgate-dataplane")
-TOOL = os.path.join(BUILD, "tests", "pcap", "pcap-tool")
+TOOL = os.path.join(BUILD, "tools", "pcap-tool")
 results = []
 
 

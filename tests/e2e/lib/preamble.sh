@@ -16,9 +16,9 @@ P="$2$$-"
 DP_BIN="$WG_BUILD/dataplane/wardgate-dataplane"
 CP_BIN="$WG_BUILD/controlplane/wardgate-controlplane"
 CLI="$WG_BUILD/cli/wardgate"
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
-TCP="$WG_SRC/tests/e2e/lib/tcp_transfer.py"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
+TOOL="$WG_BUILD/tools/pcap-tool"
+TCP="$WG_SRC/tools/tcp_transfer.py"
+. "$WG_SRC/tools/topo.sh"
 . "$WG_SRC/tests/e2e/lib/tap.sh"
 cleanup() {
     topo_down

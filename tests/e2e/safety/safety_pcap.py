@@ -22,12 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("WG_SRC", os.path.join(HERE, "..", "..", ".."))
 BUILD = os.environ["WG_BUILD"]
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(SRC, "tests", "pcap"))
+sys.path.insert(0, os.path.join(SRC, "tools"))
 import frames as F  # noqa: E402
 import pcapio  # noqa: E402
 
 DP = os.path.join(BUILD, "dataplane", "wardgate-dataplane")
-TOOL = os.path.join(BUILD, "tests", "pcap", "pcap-tool")
+TOOL = os.path.join(BUILD, "tools", "pcap-tool")
 TMP = tempfile.mkdtemp(prefix="wg-safety-pcap-")
 results = []
 
