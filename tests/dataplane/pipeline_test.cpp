@@ -29,31 +29,8 @@ rte_mempool* pool() {
     return mp;
 }
 
-uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
-}
-const uint32_t kPump = ip(198, 18, 0, 10), kMon = ip(198, 18, 0, 150), kOpen = ip(198, 18, 0, 210),
-               kSrv = ip(198, 19, 0, 5), kSrv2 = ip(198, 19, 0, 6);
-
-Frame tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 6, 20);
-    tcp(f, sp, dp, flags);
-    return f.b;
-}
-Frame udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 17, 12);
-    udp(f, sp, dp, 4);
-    f.u32(0xdeadbeef);
-    return f.b;
-}
-Frame icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t id) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 1, 8);
-    f.u8(type).u8(0).u16(0).u16(id).u16(1);
-    return f.b;
-}
+const uint32_t kPump = ip4(198, 18, 0, 10), kMon = ip4(198, 18, 0, 150),
+               kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5), kSrv2 = ip4(198, 19, 0, 6);
 
 struct Rig {
     explicit Rig(uint32_t flows = 1024) : w(next_id(), flows, kHz) {
@@ -254,14 +231,14 @@ TEST_CASE("Full table: closed classes drop, open classes forward statelessly") {
     // Denied flows stay denied when the table is full.
     CHECK(r.run(0, {tcp4(kOpen, kSrv, 31000, 22, 0x02)}).empty());
     // Telemetry is never affected.
-    CHECK(r.run(0, {udp4(kMon, ip(239, 1, 1, 1), 4000, 5000)}).size() == 1);
+    CHECK(r.run(0, {udp4(kMon, ip4(239, 1, 1, 1), 4000, 5000)}).size() == 1);
     // Once entries expire (SYN timeout 30 s), new flows are admitted again.
     CHECK(r.run(0, {tcp4(kPump, kSrv, 31001, 443, 0x02)}, 1000 + 31 * kHz).size() == 1);
 }
 
 TEST_CASE("Telemetry bypass is forwarded first and counted") {
     Rig r;
-    auto t = udp4(kMon, ip(239, 1, 1, 1), 4000, 5000);
+    auto t = udp4(kMon, ip4(239, 1, 1, 1), 4000, 5000);
     CHECK(r.run(0, {t, t}).size() == 2);
     CHECK(r.last_tags[0].path == uint8_t(Path::Bypass));
     CHECK(r.cls("mon", V::Bypassed) == 2);
@@ -356,7 +333,7 @@ TEST_CASE("Audit ring full: events are lost and counted, nothing blocks") {
     for (unsigned b = 0; b < 12; ++b) {
         std::vector<Frame> burst;
         for (unsigned i = 0; i < 100; ++i)
-            burst.push_back(tcp4(ip(198, 18, uint8_t(1 + b), uint8_t(1 + i % 90)), kSrv,
+            burst.push_back(tcp4(ip4(198, 18, uint8_t(1 + b), uint8_t(1 + i % 90)), kSrv,
                                  uint16_t(100 + i), 22, 0x02));
         r.run(0, burst, now);
     }

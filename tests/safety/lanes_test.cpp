@@ -32,30 +32,8 @@ rte_mempool* pool() {
     REQUIRE(mp);
     return mp;
 }
-uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
-}
 const uint32_t kPump = ip4(198, 18, 0, 10), kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5),
                kGroup = ip4(239, 1, 1, 1);
-
-Frame tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 6, 20);
-    tcp(f, sp, dp, flags);
-    return f.b;
-}
-Frame udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 17, 12);
-    udp(f, sp, dp, 4);
-    f.u32(0xdeadbeef);
-    return f.b;
-}
-Frame arp() {
-    Bytes f = eth(0x0806);
-    f.zeros(28);
-    return f.b;
-}
 
 struct Rig {
     Rig() : w(next_id(), 1024, kHz), ws(next_id() + 500, 0, kHz, cfg()) {
@@ -146,7 +124,7 @@ TEST_CASE("overload lane, shed: telemetry and essentials forwarded first, the re
     const Frame syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
     const Frame other = udp4(kOpen, kSrv, 40002, 9999);
-    const Frame a = arp();
+    const Frame a = arp4();
     const auto out = r.overload({syn, tele, other, a, tele}, OverloadAction::Shed);
     REQUIRE(out.size() == 3);
     CHECK(out[0] == tele);
@@ -192,7 +170,7 @@ TEST_CASE("no-policy lane (fail-closed): essentials and bootstrap telemetry only
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
     const Frame tele_wrong_port = udp4(kPump, kGroup, 40001, 6000);
     const Frame syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
-    const Frame a = arp();
+    const Frame a = arp4();
     const auto out = r.no_policy({syn, tele, a, tele_wrong_port}, boot);
     REQUIRE(out.size() == 2);
     CHECK(out[0] == tele);
@@ -322,7 +300,7 @@ TEST_CASE("pipeline: a quarantined scanner keeps its telemetry and essentials, l
     CHECK(run_pipeline(r, scan, 1000).empty());
     CHECK(r.ws.get(kSafScannersFlagged) == 1);
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
-    const Frame a = arp();
+    const Frame a = arp4();
     const Frame allowed = tcp4(kPump, kSrv, 40000, 443, 0x02);  // pump/https: allowed normally
     const auto out = run_pipeline(r, {tele, allowed, a}, 2000);
     REQUIRE(out.size() == 2);
