@@ -21,7 +21,7 @@ P="wgbs$$-"
 . "$WG_SRC/tools/topo.sh"
 cleanup() { topo_down; rm -rf "$WORK"; }
 trap cleanup EXIT
-TEL="$WG_SRC/tests/e2e/safety/telemetry.py"
+TEL="$WG_SRC/tools/telemetry.py"
 TOOL="$WG_BUILD/tools/pcap-tool"
 
 "$TOOL" compile "$WG_SRC/tests/e2e/safety/policy" "$WORK/policy.img" || exit 1

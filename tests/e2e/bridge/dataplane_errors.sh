@@ -6,7 +6,8 @@
 W=$WORK
 E=(--no-huge -m 128 --no-pci --no-shconf --no-telemetry --log-level=1)
 NULLS=(--vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1)
-/usr/bin/python3 -c "from scapy.all import Ether,IP,UDP,wrpcap; wrpcap('$W/in.pcap',[Ether()/IP(src='198.18.0.1',dst='198.18.0.2')/UDP()])" || exit 1
+/usr/bin/python3 -c "import sys; sys.path.insert(0, '$WG_SRC/tools'); import frames, pcapio
+pcapio.write('$W/in.pcap', [(1.0, frames.udp('198.18.0.1', '198.18.0.2', 53, 53))])" || exit 1
 
 expect() { # name expected-rc expected-substring cmd...
     local name=$1 rc=$2 want=$3; shift 3

@@ -5,9 +5,10 @@
 # NAME names the work directory, PREFIX (short, e.g. "wgb") the network
 # namespaces and DPDK file prefix: P="PREFIX<pid>-", unique per run so
 # tests of several engineers can run at once. Sets HERE (the script's
-# folder), WORK (a fresh directory), P, the binaries (DP_BIN, CP_BIN, CLI,
-# TOOL), sources the topology and the TAP helpers, and traps cleanup:
-# namespaces and started processes (TOPO_PIDS) go, also when the test fails.
+# folder), WORK (a fresh directory), P, the binaries and tools (DP_BIN,
+# CP_BIN, CLI, TOOL, TCP, TEL), sources the topology (tools/topo.sh) and the
+# TAP helpers (tap.sh), and traps cleanup: namespaces and started processes
+# (TOPO_PIDS) go, also when the test fails.
 set -u
 : "${WG_BUILD:?}" "${WG_SRC:?}"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,7 @@ CP_BIN="$WG_BUILD/controlplane/wardgate-controlplane"
 CLI="$WG_BUILD/cli/wardgate"
 TOOL="$WG_BUILD/tools/pcap-tool"
 TCP="$WG_SRC/tools/tcp_transfer.py"
+TEL="$WG_SRC/tools/telemetry.py"
 . "$WG_SRC/tools/topo.sh"
 . "$WG_SRC/tests/e2e/lib/tap.sh"
 cleanup() {

@@ -6,7 +6,6 @@
 # heartbeat resumes, and not lose one telemetry datagram (without it the
 # af_packet ring, 512 frames, would overflow). TAP.
 . "$(dirname "$0")/../lib/preamble.sh" stall wgst
-TEL="$HERE/telemetry.py"
 plan 9
 
 if ! "$TOOL" compile "$HERE/policy" "$WORK/policy.img" 2>"$WORK/compile.err"; then

@@ -5,7 +5,6 @@
 # station. Zero telemetry loss, the cart flagged as a scanner, none of the
 # scan's SYNs reaching the core side. TAP.
 . "$(dirname "$0")/../lib/preamble.sh" storm wgsm
-TEL="$HERE/telemetry.py"
 plan 7
 
 if ! "$TOOL" compile "$HERE/policy" "$WORK/policy.img" 2>"$WORK/compile.err"; then
