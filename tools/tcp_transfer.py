@@ -13,13 +13,19 @@ import socket
 import sys
 
 
-def serve(ip, port, timeout=20):
+def _listener(ip, port, timeout):
+    """A bound, listening socket; prints "listening" (wait_listening in topo.sh)."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((ip, port))
-    s.listen(1)
+    s.listen(4)
     s.settimeout(timeout)
     print("listening", flush=True)
+    return s
+
+
+def serve(ip, port, timeout=20):
+    s = _listener(ip, port, timeout)
     c, _ = s.accept()
     c.settimeout(timeout)
     h, n = hashlib.sha256(), 0
@@ -42,12 +48,7 @@ def send(ip, port, n, timeout=20):
 
 
 def listen(ip, port, seconds):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((ip, port))
-    s.listen(4)
-    s.settimeout(seconds)
-    print("listening", flush=True)
+    s = _listener(ip, port, seconds)
     try:
         s.accept()
         print("accepted", flush=True)

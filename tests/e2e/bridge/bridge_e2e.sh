@@ -21,7 +21,7 @@ check "ping crosses the gateway with no loss" 'echo "$out" | grep -q " 0% packet
 
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TCP" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
 SRV=$!
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
+wait_listening "$WORK/srv.out"
 sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TCP" send "$TOPO_CORE_IP" 5001 4000000 2>&1)
 wait "$SRV"
 got=$(tail -1 "$WORK/srv.out")

@@ -27,7 +27,7 @@ check "ping to another server (denied) gets none" 'echo "$out" | grep -q " 100% 
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TCP" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
 SRV=$!
 TOPO_PIDS+=("$SRV")
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
+wait_listening "$WORK/srv.out"
 sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TCP" send "$TOPO_CORE_IP" 5001 1000000 2>&1)
 wait "$SRV"
 got=$(tail -1 "$WORK/srv.out")
@@ -37,7 +37,7 @@ check "allowed TCP connection (port 5001) transfers 1 MB intact" '[ -n "$sent" ]
 ip netns exec "${P}core" timeout 15 /usr/bin/python3 "$TCP" listen "$TOPO_CORE_IP" 5002 12 >"$WORK/srv2.out" 2>&1 &
 SRV2=$!
 TOPO_PIDS+=("$SRV2")
-for i in $(seq 50); do grep -q listening "$WORK/srv2.out" && break; sleep 0.1; done
+wait_listening "$WORK/srv2.out"
 res=$(ip netns exec "${P}cli" timeout 10 /usr/bin/python3 "$TCP" connect "$TOPO_CORE_IP" 5002 3 2>&1)
 check "denied TCP connection (port 5002) fails" 'echo "$res" | grep -q "^failed"' "$res"
 check "the server never saw the denied connection" '! grep -q accepted "$WORK/srv2.out"' "$(cat "$WORK/srv2.out")"

@@ -22,7 +22,7 @@ COUNT=3000
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TEL" recv "$TOPO_CORE_IP" 7001 $COUNT 20 >"$WORK/recv.out" 2>&1 &
 RCV=$!
 TOPO_PIDS+=("$RCV")
-for i in $(seq 50); do grep -q listening "$WORK/recv.out" && break; sleep 0.1; done
+wait_listening "$WORK/recv.out"
 ip netns exec "${P}cli" ping -c 1 -W 1 "$TOPO_CORE_IP" >/dev/null 2>&1  # ARP (essentials)
 ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TEL" send "$TOPO_CLI_IP" "$TOPO_CORE_IP" 7001 1000 $COUNT >"$WORK/send.out" 2>&1 &
 SND=$!
@@ -49,7 +49,7 @@ check "stall and recovery are logged" 'grep -q "worker 0 stalled" "$WORK/dp.log"
 ip netns exec "${P}core" timeout 10 /usr/bin/python3 "$TCP" listen "$TOPO_CORE_IP" 2222 6 >"$WORK/srv.out" 2>&1 &
 SRV=$!
 TOPO_PIDS+=("$SRV")
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
+wait_listening "$WORK/srv.out"
 conn=$(ip netns exec "${P}cli" timeout 5 /usr/bin/python3 "$TCP" connect "$TOPO_CORE_IP" 2222 3 2>&1)
 check "after recovery the policy is enforced again (denied TCP fails)" 'echo "$conn" | grep -q "^failed"' "$conn"
 wait "$SRV" 2>/dev/null

@@ -27,7 +27,7 @@ TOPO_PIDS+=("$RCV")
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TEL" sniff core0 445 8 >"$WORK/sniff.out" 2>&1 &
 SNF=$!
 TOPO_PIDS+=("$SNF")
-for i in $(seq 50); do grep -q listening "$WORK/recv.out" && grep -q listening "$WORK/sniff.out" && break; sleep 0.1; done
+wait_listening "$WORK/recv.out" "$WORK/sniff.out"
 ip netns exec "${P}cli" ping -c 1 -W 1 "$TOPO_CORE_IP" >/dev/null 2>&1  # ARP (essentials)
 ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TEL" send "$TOPO_CLI_IP" "$TOPO_CORE_IP" 7001 1000 $COUNT >"$WORK/send.out" 2>&1 &
 SND=$!
