@@ -2,6 +2,7 @@
 (tests/pcap/run_scenario.py, tests/e2e/safety/safety_pcap.py): TAP output,
 `pcap-tool ctl`, the dataplane's command line on two pcap ports, waiting for
 its socket and stopping it (also when the test failed)."""
+import atexit
 import os
 import signal
 import subprocess
@@ -42,12 +43,21 @@ def ctl(tool, sock, *args, check=True):
 
 def dataplane_cmd(dp, prefix, inp, out, sock, *args):
     """The dataplane on net_pcap: clinical and core ports read inp[side] and
-    write out[side]; `prefix` must be unique per process (add the pid)."""
+    write out[side]; `prefix` must be unique per process (add the pid). DPDK
+    leaves an empty runtime directory per prefix: removed when the test exits."""
+    atexit.register(_remove_runtime_dir, prefix)
     return [dp, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
             "--file-prefix", prefix, "--log-level", "error",
             "--vdev", f"net_pcap0,rx_pcap={inp['clinical']},tx_pcap={out['clinical']}",
             "--vdev", f"net_pcap1,rx_pcap={inp['core']},tx_pcap={out['core']}",
             "--", "--clinical", "net_pcap0", "--core", "net_pcap1", "--socket", sock, *args]
+
+
+def _remove_runtime_dir(prefix):
+    try:
+        os.rmdir(os.path.join("/var/run/dpdk", prefix))
+    except OSError:
+        pass
 
 
 def wait_socket(sock, proc, seconds=10):

@@ -18,14 +18,14 @@ expect() { # name expected-rc expected-substring cmd...
 }
 plan 5
 expect "missing port is named" 1 "core port: no port named 'net_null5'" \
-    "$DP_BIN" "${E[@]}" -l 0 --file-prefix dperr1$$ "${NULLS[@]}" -- --clinical net_null0 --core net_null5 --socket "$W/s1"
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}1" "${NULLS[@]}" -- --clinical net_null0 --core net_null5 --socket "$W/s1"
 expect "extra port is named" 1 "extra port(s) net_null2" \
-    "$DP_BIN" "${E[@]}" -l 0 --file-prefix dperr2$$ "${NULLS[@]}" --vdev net_null2,no-rx=1 -- --clinical net_null0 --core net_null1 --socket "$W/s2"
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}2" "${NULLS[@]}" --vdev net_null2,no-rx=1 -- --clinical net_null0 --core net_null1 --socket "$W/s2"
 expect "port that cannot start is named" 1 "clinical port: port net_pcap0 supports 1 queues, 2 needed" \
-    "$DP_BIN" "${E[@]}" --lcores 0@0,1@0,2@0 --file-prefix dperr3$$ --vdev "net_pcap0,rx_pcap=$W/in.pcap,tx_pcap=$W/o0.pcap" \
+    "$DP_BIN" "${E[@]}" --lcores 0@0,1@0,2@0 --file-prefix "${P}3" --vdev "net_pcap0,rx_pcap=$W/in.pcap,tx_pcap=$W/o0.pcap" \
     --vdev "net_pcap1,rx_pcap=$W/in.pcap,tx_pcap=$W/o1.pcap" -- --clinical net_pcap0 --core net_pcap1 --socket "$W/s3"
 expect "socket path that cannot be created is named" 1 "cannot create socket directory /proc/wardgate-nope" \
-    "$DP_BIN" "${E[@]}" -l 0 --file-prefix dperr4$$ "${NULLS[@]}" -- --clinical net_null0 --core net_null1 --socket /proc/wardgate-nope/dp.sock
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}4" "${NULLS[@]}" -- --clinical net_null0 --core net_null1 --socket /proc/wardgate-nope/dp.sock
 expect "missing role is a usage error" 2 "missing --core PORT" \
-    "$DP_BIN" "${E[@]}" -l 0 --file-prefix dperr5$$ "${NULLS[@]}" -- --clinical net_null0 --socket "$W/s5"
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}5" "${NULLS[@]}" -- --clinical net_null0 --socket "$W/s5"
 summary

@@ -25,6 +25,8 @@ TEL="$WG_SRC/tools/telemetry.py"
 cleanup() {
     topo_down
     rm -rf "$WORK"
+    # DPDK leaves an (empty) runtime directory per file prefix, even with --no-shconf.
+    rmdir /var/run/dpdk/"$P"* 2>/dev/null || true
 }
 trap cleanup EXIT
 
