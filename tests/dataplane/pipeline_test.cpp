@@ -9,6 +9,7 @@
 
 #include <rte_mbuf.h>
 
+#include "../support/mbufs.hpp"
 #include "fake_tables.hpp"
 #include "frames.hpp"
 #include "pipeline.hpp"
@@ -21,20 +22,12 @@ namespace {
 
 constexpr uint64_t kHz = 1000000;
 
-rte_mempool* pool() {
-    // EAL is up: the test main is tests/support/eal_main.cpp.
-    static rte_mempool* mp =
-        rte_pktmbuf_pool_create("wg_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    REQUIRE(mp);
-    return mp;
-}
-
 const uint32_t kPump = ip4(198, 18, 0, 10), kMon = ip4(198, 18, 0, 150),
                kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5), kSrv2 = ip4(198, 19, 0, 6);
 
 struct Rig {
     explicit Rig(uint32_t flows = 1024) : w(next_id(), flows, kHz) {
-        pool();
+        mbuf_pool();
         std::string err;
         w.audit = audit_ring_create(w.wid + 100, 0, err);
         REQUIRE(w.audit);
@@ -51,27 +44,13 @@ struct Rig {
     std::vector<Frame> run(unsigned side, const std::vector<Frame>& frames, uint64_t now = 1000,
                            const PolicyTables* t = reinterpret_cast<const PolicyTables*>(1)) {
         if (t == reinterpret_cast<const PolicyTables*>(1)) t = cur;
-        std::vector<rte_mbuf*> in;
-        for (const auto& f : frames) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
-            REQUIRE(m);
-            char* p = rte_pktmbuf_append(m, uint16_t(f.size()));
-            REQUIRE(p);
-            std::copy(f.begin(), f.end(), p);
-            in.push_back(m);
-        }
+        std::vector<rte_mbuf*> in = to_mbufs(frames);
         std::vector<rte_mbuf*> out(in.size());
         std::vector<PktTag> tags(in.size());
         uint16_t n =
             process_burst(w, t, side, in.data(), uint16_t(in.size()), now, out.data(), tags.data());
-        std::vector<Frame> res;
         last_tags.assign(tags.begin(), tags.begin() + n);
-        for (uint16_t i = 0; i < n; ++i) {
-            auto* d = rte_pktmbuf_mtod(out[i], uint8_t*);
-            res.emplace_back(d, d + rte_pktmbuf_pkt_len(out[i]));
-            rte_pktmbuf_free(out[i]);
-        }
-        return res;
+        return from_mbufs(out.data(), n);
     }
     std::vector<AuditRecord> drain() {
         std::vector<AuditRecord> v;

@@ -11,6 +11,7 @@
 
 #include "../dataplane/fake_tables.hpp"
 #include "../dataplane/frames.hpp"
+#include "../support/mbufs.hpp"
 #include "audit/audit_ring.hpp"
 #include "flow/flow_key.hpp"
 #include "parse/parser.hpp"
@@ -26,18 +27,12 @@ using Frame = std::vector<uint8_t>;
 namespace {
 constexpr uint64_t kHz = 1000000;
 
-rte_mempool* pool() {
-    static rte_mempool* mp =
-        rte_pktmbuf_pool_create("wg_lanes_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    REQUIRE(mp);
-    return mp;
-}
 const uint32_t kPump = ip4(198, 18, 0, 10), kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5),
                kGroup = ip4(239, 1, 1, 1);
 
 struct Rig {
     Rig() : w(next_id(), 1024, kHz), ws(next_id() + 500, 0, kHz, cfg()) {
-        pool();
+        mbuf_pool();
         std::string err;
         w.audit = audit_ring_create(w.wid + 300, 0, err);
         REQUIRE(w.audit);
@@ -55,26 +50,9 @@ struct Rig {
         static unsigned n = 200;
         return n++;
     }
-    std::vector<rte_mbuf*> mbufs(const std::vector<Frame>& frames) {
-        std::vector<rte_mbuf*> in;
-        for (const auto& f : frames) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
-            REQUIRE(m);
-            char* p = rte_pktmbuf_append(m, uint16_t(f.size()));
-            REQUIRE(p);
-            std::copy(f.begin(), f.end(), p);
-            in.push_back(m);
-        }
-        return in;
-    }
+    std::vector<rte_mbuf*> mbufs(const std::vector<Frame>& frames) { return to_mbufs(frames); }
     std::vector<Frame> collect(std::vector<rte_mbuf*>& out, uint16_t n) {
-        std::vector<Frame> res;
-        for (uint16_t i = 0; i < n; ++i) {
-            auto* d = rte_pktmbuf_mtod(out[i], uint8_t*);
-            res.emplace_back(d, d + rte_pktmbuf_pkt_len(out[i]));
-            rte_pktmbuf_free(out[i]);
-        }
-        return res;
+        return from_mbufs(out.data(), n);
     }
     std::vector<Frame> overload(const std::vector<Frame>& frames, OverloadAction a,
                                 uint64_t now = 1000) {
