@@ -2,7 +2,7 @@
 # bench/safety/storm_e2e.sh [RATES...]   (root; network namespaces only)
 #
 # The seed incident with real packets through the real binary (DPDK on
-# net_af_packet between namespaces, tests/e2e/lib/topo.sh): in one run, for
+# net_af_packet between namespaces, tools/topo.sh): in one run, for
 # each phase, the patient monitor streams 2000 telemetry datagrams at 1000/s
 # to the central station and the receiver measures one-way latency (sender's
 # CLOCK_MONOTONIC stamp; one host). Phase "baseline" has no storm; each
@@ -18,11 +18,11 @@ RATES=("$@")
 [ ${#RATES[@]} -eq 0 ] && RATES=(5000 20000 50000 100000 200000)
 WORK=$(mktemp -d /tmp/wg-bench-storm.XXXXXX)
 P="wgbs$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
+. "$WG_SRC/tools/topo.sh"
 cleanup() { topo_down; rm -rf "$WORK"; }
 trap cleanup EXIT
-TEL="$WG_SRC/tests/e2e/safety/telemetry.py"
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
+TEL="$WG_SRC/tools/telemetry.py"
+TOOL="$WG_BUILD/tools/pcap-tool"
 
 "$TOOL" compile "$WG_SRC/tests/e2e/safety/policy" "$WORK/policy.img" || exit 1
 topo_up && topo_add_ip cli 198.18.10.66/24 || exit 1

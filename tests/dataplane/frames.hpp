@@ -1,4 +1,6 @@
-// Tiny frame builder for the dataplane unit tests (no scapy in C++ tests).
+// The frame builder of the C++ tests (dataplane, pipeline, safety lanes): header
+// writers on a byte vector, and whole frames for the common cases. No scapy in
+// C++ tests; the Python builder is tools/frames.py.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +69,38 @@ inline Bytes& tcp(Bytes& f, uint16_t sp, uint16_t dp, uint8_t flags, uint8_t dof
 
 inline Bytes& udp(Bytes& f, uint16_t sp, uint16_t dp, uint16_t payload) {
     return f.u16(sp).u16(dp).u16(uint16_t(8 + payload)).u16(0);
+}
+
+// Whole frames (kMacB <- kMacA), addresses in host order.
+inline constexpr uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
+}
+inline std::vector<uint8_t> tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 6, 20);
+    tcp(f, sp, dp, flags);
+    return f.b;
+}
+// UDP with a 4-byte payload.
+inline std::vector<uint8_t> udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 17, 12);
+    udp(f, sp, dp, 4);
+    f.u32(0xdeadbeef);
+    return f.b;
+}
+// ICMP echo (type 8) or reply (0) with identifier `id`, sequence 1.
+inline std::vector<uint8_t> icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t id) {
+    Bytes f = eth(0x0800);
+    ipv4(f, s, d, 1, 8);
+    f.u8(type).u8(0).u16(0).u16(id).u16(1);
+    return f.b;
+}
+// An ARP frame (the body is not looked at: essentials pass on the ethertype).
+inline std::vector<uint8_t> arp4() {
+    Bytes f = eth(0x0806);
+    f.zeros(28);
+    return f.b;
 }
 
 }  // namespace wg::test

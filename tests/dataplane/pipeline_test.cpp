@@ -4,14 +4,12 @@
 // its per-source rate limit, aging. Time is explicit: hz = 1 MHz.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "../support/mbufs.hpp"
 #include "fake_tables.hpp"
 #include "frames.hpp"
 #include "pipeline.hpp"
@@ -24,49 +22,12 @@ namespace {
 
 constexpr uint64_t kHz = 1000000;
 
-rte_mempool* pool() {
-    static rte_mempool* mp = [] {
-        std::string prefix = "wg-pipe-" + std::to_string(getpid());
-        const char* argv[] = {"pipeline-test", "--no-huge",     "-m",           "128", "--no-pci",
-                              "--no-shconf",   "--file-prefix", prefix.c_str(), "-l",  "0",
-                              "--log-level",   "error"};
-        if (rte_eal_init(int(std::size(argv)), const_cast<char**>(argv)) < 0)
-            return (rte_mempool*)nullptr;
-        return rte_pktmbuf_pool_create("wg_test_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    }();
-    REQUIRE(mp);
-    return mp;
-}
-
-uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
-}
-const uint32_t kPump = ip(198, 18, 0, 10), kMon = ip(198, 18, 0, 150), kOpen = ip(198, 18, 0, 210),
-               kSrv = ip(198, 19, 0, 5), kSrv2 = ip(198, 19, 0, 6);
-
-Frame tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 6, 20);
-    tcp(f, sp, dp, flags);
-    return f.b;
-}
-Frame udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 17, 12);
-    udp(f, sp, dp, 4);
-    f.u32(0xdeadbeef);
-    return f.b;
-}
-Frame icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t id) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 1, 8);
-    f.u8(type).u8(0).u16(0).u16(id).u16(1);
-    return f.b;
-}
+const uint32_t kPump = ip4(198, 18, 0, 10), kMon = ip4(198, 18, 0, 150),
+               kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5), kSrv2 = ip4(198, 19, 0, 6);
 
 struct Rig {
     explicit Rig(uint32_t flows = 1024) : w(next_id(), flows, kHz) {
-        pool();
+        mbuf_pool();
         std::string err;
         w.audit = audit_ring_create(w.wid + 100, 0, err);
         REQUIRE(w.audit);
@@ -83,27 +44,13 @@ struct Rig {
     std::vector<Frame> run(unsigned side, const std::vector<Frame>& frames, uint64_t now = 1000,
                            const PolicyTables* t = reinterpret_cast<const PolicyTables*>(1)) {
         if (t == reinterpret_cast<const PolicyTables*>(1)) t = cur;
-        std::vector<rte_mbuf*> in;
-        for (const auto& f : frames) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
-            REQUIRE(m);
-            char* p = rte_pktmbuf_append(m, uint16_t(f.size()));
-            REQUIRE(p);
-            std::copy(f.begin(), f.end(), p);
-            in.push_back(m);
-        }
+        std::vector<rte_mbuf*> in = to_mbufs(frames);
         std::vector<rte_mbuf*> out(in.size());
         std::vector<PktTag> tags(in.size());
         uint16_t n =
             process_burst(w, t, side, in.data(), uint16_t(in.size()), now, out.data(), tags.data());
-        std::vector<Frame> res;
         last_tags.assign(tags.begin(), tags.begin() + n);
-        for (uint16_t i = 0; i < n; ++i) {
-            auto* d = rte_pktmbuf_mtod(out[i], uint8_t*);
-            res.emplace_back(d, d + rte_pktmbuf_pkt_len(out[i]));
-            rte_pktmbuf_free(out[i]);
-        }
-        return res;
+        return from_mbufs(out.data(), n);
     }
     std::vector<AuditRecord> drain() {
         std::vector<AuditRecord> v;
@@ -263,14 +210,14 @@ TEST_CASE("Full table: closed classes drop, open classes forward statelessly") {
     // Denied flows stay denied when the table is full.
     CHECK(r.run(0, {tcp4(kOpen, kSrv, 31000, 22, 0x02)}).empty());
     // Telemetry is never affected.
-    CHECK(r.run(0, {udp4(kMon, ip(239, 1, 1, 1), 4000, 5000)}).size() == 1);
+    CHECK(r.run(0, {udp4(kMon, ip4(239, 1, 1, 1), 4000, 5000)}).size() == 1);
     // Once entries expire (SYN timeout 30 s), new flows are admitted again.
     CHECK(r.run(0, {tcp4(kPump, kSrv, 31001, 443, 0x02)}, 1000 + 31 * kHz).size() == 1);
 }
 
 TEST_CASE("Telemetry bypass is forwarded first and counted") {
     Rig r;
-    auto t = udp4(kMon, ip(239, 1, 1, 1), 4000, 5000);
+    auto t = udp4(kMon, ip4(239, 1, 1, 1), 4000, 5000);
     CHECK(r.run(0, {t, t}).size() == 2);
     CHECK(r.last_tags[0].path == uint8_t(Path::Bypass));
     CHECK(r.cls("mon", V::Bypassed) == 2);
@@ -365,7 +312,7 @@ TEST_CASE("Audit ring full: events are lost and counted, nothing blocks") {
     for (unsigned b = 0; b < 12; ++b) {
         std::vector<Frame> burst;
         for (unsigned i = 0; i < 100; ++i)
-            burst.push_back(tcp4(ip(198, 18, uint8_t(1 + b), uint8_t(1 + i % 90)), kSrv,
+            burst.push_back(tcp4(ip4(198, 18, uint8_t(1 + b), uint8_t(1 + i % 90)), kSrv,
                                  uint16_t(100 + i), 22, 0x02));
         r.run(0, burst, now);
     }

@@ -18,7 +18,7 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import pcapio  # noqa: E402
 from scapy.all import (ARP, BOOTP, DHCP, ICMP, IP, LLC, STP, TCP, UDP, Dot1AD, Dot1Q,  # noqa: E402
                        Ether, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,

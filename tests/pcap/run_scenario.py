@@ -15,42 +15,27 @@ byte for byte, then the counters in expected.json exactly.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import pcap_harness as H  # noqa: E402
 import pcapio  # noqa: E402
 
 BUILD, SCEN = sys.argv[1], sys.argv[2]
 NAME = os.path.basename(os.path.normpath(SCEN))
 HERE = os.path.dirname(os.path.abspath(__file__))
 DP = os.path.join(BUILD, "dataplane", "wardgate-dataplane")
-TOOL = os.path.join(BUILD, "tests", "pcap", "pcap-tool")
-results = []
-
-
-def tap(ok, what, diag=None):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} - {NAME}: {what}")
-    if diag and not ok:
-        for line in str(diag).splitlines()[:40]:
-            print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def finish():
-    print(f"1..{len(results)}")
-    sys.exit(0 if all(results) else 1)
+TOOL = os.path.join(BUILD, "tools", "pcap-tool")
+tap = H.Tap(prefix=f"{NAME}: ")
+finish = tap.finish
 
 
 def ctl(sock, *args, check=True):
-    r = subprocess.run([TOOL, "ctl", sock, *args], capture_output=True, text=True, timeout=30)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"pcap-tool ctl {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout.strip()
+    return H.ctl(TOOL, sock, *args, check=check)
 
 
 def wait_processed(sock, n, proc, deadline_s=20):
@@ -92,23 +77,16 @@ def main():
     inp = {s: os.path.join(SCEN, f"in-{s}.pcap") for s in ("clinical", "core")}
     total = sc["frames"]
     first_stop = sc["reload"]["after"] if sc.get("reload") else total
-    cmd = [DP, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-           "--file-prefix", f"wgpcap-{NAME}-{os.getpid()}", "--log-level", "error",
-           "--vdev", f"net_pcap0,rx_pcap={inp['clinical']},tx_pcap={out['clinical']}",
-           "--vdev", f"net_pcap1,rx_pcap={inp['core']},tx_pcap={out['core']}",
-           "--", "--clinical", "net_pcap0", "--core", "net_pcap1", "--socket", sock,
-           "--mbufs", "2047", "--replay-order", sc["order"], "--test-hooks",
-           "--pause-after", str(first_stop)] + sc.get("args", [])
+    cmd = H.dataplane_cmd(DP, f"wgpcap-{NAME}-{os.getpid()}", inp, out, sock,
+                          "--mbufs", "2047", "--replay-order", sc["order"], "--test-hooks",
+                          "--pause-after", str(first_stop), *sc.get("args", []))
     if sc.get("policy"):
         cmd += ["--policy-image", images[sc["policy"]]]
     log = open(os.path.join(tmp, "dataplane.log"), "w+")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     stats = audit = status = None
     try:
-        for _ in range(500):
-            if os.path.exists(sock) or proc.poll() is not None:
-                break
-            time.sleep(0.02)
+        H.wait_socket(sock, proc)
         wait_processed(sock, first_stop, proc)
         if sc.get("reload"):
             r = json.loads(ctl(sock, "load", images[sc["reload"]["policy"]]))
@@ -122,13 +100,7 @@ def main():
         log.seek(0)
         tap(False, "dataplane processes every frame", f"{ex}\n{log.read()}")
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        H.stop(proc)
     tap(proc.returncode == 0, "dataplane exits cleanly", f"rc {proc.returncode}")
     if stats is None:
         finish()

@@ -91,25 +91,8 @@ TEST_CASE("diff: rules and devices whose permissions changed", "[cli]") {
     wg::test::ScratchDir a, b;
     wg::test::write_minimal_policy(a);
     wg::test::write_minimal_policy(b);
-    b.write("classes.yaml", R"(kind: DeviceClass
-name: pump
-mode: enforce
-default_action: deny
-egress:
-  - name: time
-    to: {group: ntp}
-    proto: udp
-    ports: [123]
-  - name: to-server
-    to: {class: server}
-    proto: tcp
-    ports: [443, 8443]
----
-kind: DeviceClass
-name: server
-mode: enforce
-default_action: deny
-)");
+    b.write("classes.yaml",
+            wg::test::replaced(wg::test::kMinimalClasses, "ports: [443]", "ports: [443, 8443]"));
     b.write("inventory.yaml", R"(kind: Inventory
 hosts:
   - {asset_id: P1, mac: "00:09:fb:00:00:01", ip: 198.18.1.1, class: pump, zone: ICU, bind_mac_ip: true}

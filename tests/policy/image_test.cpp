@@ -123,25 +123,7 @@ TEST_CASE("content hash ignores comments, layout and the commit", "[image]") {
     wg::test::write_minimal_policy(b);
     // Same policy, different comments and line positions.
     b.write("classes.yaml",
-            "# a comment that moves every line\n\n" + std::string(R"(kind: DeviceClass
-name: pump
-mode: enforce
-default_action: deny
-egress:
-  - name: time
-    to: {group: ntp}
-    proto: udp
-    ports: [123]
-  - name: to-server
-    to: {class: server}
-    proto: tcp
-    ports: [443]
----
-kind: DeviceClass
-name: server
-mode: enforce
-default_action: deny
-)"));
+            "# a comment that moves every line\n\n" + std::string(wg::test::kMinimalClasses));
     auto ra = compile_directory(a.path());
     auto rb = compile_directory(b.path());
     REQUIRE(ra.ok());

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "policy/compiler.hpp"
@@ -42,18 +43,8 @@ class ScratchDir {
     std::filesystem::path path_;
 };
 
-// A small valid policy; tests append or override files to break it.
-inline void write_minimal_policy(const ScratchDir& d) {
-    d.write("gateway.yaml", R"(kind: Gateway
-name: test-gw
-zones: [ICU]
-clinical_space: [198.18.0.0/16]
-core_space: [0.0.0.0/0]
-unknown: {mode: monitor, default_action: deny}
-address_groups:
-  ntp: [198.19.0.123]
-)");
-    d.write("classes.yaml", R"(kind: DeviceClass
+// The classes of the minimal policy below: one copy for the tests that vary it.
+inline constexpr const char* kMinimalClasses = R"(kind: DeviceClass
 name: pump
 mode: enforce
 default_action: deny
@@ -71,7 +62,28 @@ kind: DeviceClass
 name: server
 mode: enforce
 default_action: deny
+)";
+
+// `text` with the first `from` replaced by `to`; throws if `from` is absent so
+// a test cannot silently stop varying the fixture.
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::logic_error("fixture has no '" + from + "'");
+    return text.replace(at, from.size(), to);
+}
+
+// A small valid policy; tests append or override files to break it.
+inline void write_minimal_policy(const ScratchDir& d) {
+    d.write("gateway.yaml", R"(kind: Gateway
+name: test-gw
+zones: [ICU]
+clinical_space: [198.18.0.0/16]
+core_space: [0.0.0.0/0]
+unknown: {mode: monitor, default_action: deny}
+address_groups:
+  ntp: [198.19.0.123]
 )");
+    d.write("classes.yaml", kMinimalClasses);
     d.write("inventory.yaml", R"(kind: Inventory
 hosts:
   - {asset_id: P1, mac: "00:09:fb:00:00:01", ip: 198.18.1.1, class: pump, zone: ICU, bind_mac_ip: true}

@@ -11,6 +11,7 @@
 
 #include "../dataplane/fake_tables.hpp"
 #include "../dataplane/frames.hpp"
+#include "../support/mbufs.hpp"
 #include "audit/audit_ring.hpp"
 #include "flow/flow_key.hpp"
 #include "parse/parser.hpp"
@@ -26,40 +27,12 @@ using Frame = std::vector<uint8_t>;
 namespace {
 constexpr uint64_t kHz = 1000000;
 
-rte_mempool* pool() {
-    static rte_mempool* mp =
-        rte_pktmbuf_pool_create("wg_lanes_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-    REQUIRE(mp);
-    return mp;
-}
-uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-    return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
-}
 const uint32_t kPump = ip4(198, 18, 0, 10), kOpen = ip4(198, 18, 0, 210), kSrv = ip4(198, 19, 0, 5),
                kGroup = ip4(239, 1, 1, 1);
 
-Frame tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 6, 20);
-    tcp(f, sp, dp, flags);
-    return f.b;
-}
-Frame udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
-    Bytes f = eth(0x0800);
-    ipv4(f, s, d, 17, 12);
-    udp(f, sp, dp, 4);
-    f.u32(0xdeadbeef);
-    return f.b;
-}
-Frame arp() {
-    Bytes f = eth(0x0806);
-    f.zeros(28);
-    return f.b;
-}
-
 struct Rig {
     Rig() : w(next_id(), 1024, kHz), ws(next_id() + 500, 0, kHz, cfg()) {
-        pool();
+        mbuf_pool();
         std::string err;
         w.audit = audit_ring_create(w.wid + 300, 0, err);
         REQUIRE(w.audit);
@@ -77,26 +50,9 @@ struct Rig {
         static unsigned n = 200;
         return n++;
     }
-    std::vector<rte_mbuf*> mbufs(const std::vector<Frame>& frames) {
-        std::vector<rte_mbuf*> in;
-        for (const auto& f : frames) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
-            REQUIRE(m);
-            char* p = rte_pktmbuf_append(m, uint16_t(f.size()));
-            REQUIRE(p);
-            std::copy(f.begin(), f.end(), p);
-            in.push_back(m);
-        }
-        return in;
-    }
+    std::vector<rte_mbuf*> mbufs(const std::vector<Frame>& frames) { return to_mbufs(frames); }
     std::vector<Frame> collect(std::vector<rte_mbuf*>& out, uint16_t n) {
-        std::vector<Frame> res;
-        for (uint16_t i = 0; i < n; ++i) {
-            auto* d = rte_pktmbuf_mtod(out[i], uint8_t*);
-            res.emplace_back(d, d + rte_pktmbuf_pkt_len(out[i]));
-            rte_pktmbuf_free(out[i]);
-        }
-        return res;
+        return from_mbufs(out.data(), n);
     }
     std::vector<Frame> overload(const std::vector<Frame>& frames, OverloadAction a,
                                 uint64_t now = 1000) {
@@ -146,7 +102,7 @@ TEST_CASE("overload lane, shed: telemetry and essentials forwarded first, the re
     const Frame syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
     const Frame other = udp4(kOpen, kSrv, 40002, 9999);
-    const Frame a = arp();
+    const Frame a = arp4();
     const auto out = r.overload({syn, tele, other, a, tele}, OverloadAction::Shed);
     REQUIRE(out.size() == 3);
     CHECK(out[0] == tele);
@@ -192,7 +148,7 @@ TEST_CASE("no-policy lane (fail-closed): essentials and bootstrap telemetry only
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
     const Frame tele_wrong_port = udp4(kPump, kGroup, 40001, 6000);
     const Frame syn = tcp4(kPump, kSrv, 40000, 443, 0x02);
-    const Frame a = arp();
+    const Frame a = arp4();
     const auto out = r.no_policy({syn, tele, a, tele_wrong_port}, boot);
     REQUIRE(out.size() == 2);
     CHECK(out[0] == tele);
@@ -322,7 +278,7 @@ TEST_CASE("pipeline: a quarantined scanner keeps its telemetry and essentials, l
     CHECK(run_pipeline(r, scan, 1000).empty());
     CHECK(r.ws.get(kSafScannersFlagged) == 1);
     const Frame tele = udp4(kPump, kGroup, 40001, 5000);
-    const Frame a = arp();
+    const Frame a = arp4();
     const Frame allowed = tcp4(kPump, kSrv, 40000, 443, 0x02);  // pump/https: allowed normally
     const auto out = run_pipeline(r, {tele, allowed, a}, 2000);
     REQUIRE(out.size() == 2);

@@ -2,29 +2,16 @@
 # Foundation end to end: real packets through the DPDK dataplane on
 # net_af_packet between two namespaced hosts, and /metrics from the control
 # plane agreeing with the kernel's own counters of what was sent. TAP output.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-: "${WG_BUILD:?}" "${WG_SRC:?}"
-WORK=$(mktemp -d /tmp/wg-e2e-bridge.XXXXXX)
-P="wgb$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
-cleanup() { topo_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
-echo "1..6"
+. "$(dirname "$0")/../lib/preamble.sh" bridge wgb
+plan 6
 
 if ! topo_up || ! topo_start_dataplane; then
-    notok "gateway starts on net_af_packet"; echo "# $(cat "$WORK/dp.log" 2>/dev/null | tail -5)"; exit 1
+    not_ok "gateway starts on net_af_packet" "$(tail -5 "$WORK/dp.log" 2>/dev/null)"; exit 1
 fi
 ok "gateway starts on net_af_packet"
 
 # Control plane beside the dataplane, metrics on the gateway's loopback.
-ip netns exec "${P}gw" "$WG_BUILD/controlplane/wardgate-controlplane" \
+ip netns exec "${P}gw" "$CP_BIN" \
     --dataplane "$DP_SOCK" --metrics 127.0.0.1:9470 --poll-ms 200 >"$WORK/cp.log" 2>&1 &
 CP_PID=$!
 TOPO_PIDS+=("$CP_PID")
@@ -32,10 +19,10 @@ TOPO_PIDS+=("$CP_PID")
 out=$(ip netns exec "${P}cli" ping -n -c 50 -i 0.01 -W 1 "$TOPO_CORE_IP" 2>&1)
 check "ping crosses the gateway with no loss" 'echo "$out" | grep -q " 0% packet loss"' "$out"
 
-ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$WG_SRC/tests/e2e/lib/tcp_transfer.py" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
+ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TCP" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
 SRV=$!
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
-sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$WG_SRC/tests/e2e/lib/tcp_transfer.py" send "$TOPO_CORE_IP" 5001 4000000 2>&1)
+wait_listening "$WORK/srv.out"
+sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TCP" send "$TOPO_CORE_IP" 5001 4000000 2>&1)
 wait "$SRV"
 got=$(tail -1 "$WORK/srv.out")
 check "a 4 MB TCP transfer arrives intact" '[ -n "$sent" ] && [ "$sent" = "$got" ]' "sent=$sent got=$got"
@@ -64,4 +51,4 @@ krx=$(metric wardgate_port_rx_packets_total 'port="core"')
 ctx=$(metric wardgate_port_tx_packets_total 'port="clinical"')
 check "core rx in /metrics equals what the core host sent ($core_tx)" '[ "${krx%.*}" = "$core_tx" ] && [ "${ctx%.*}" = "$cli_rx" ]' \
     "metrics core_rx=$krx clinical_tx=$ctx; veth core_tx=$core_tx cli_rx=$cli_rx"
-[ "$fails" -eq 0 ]
+summary

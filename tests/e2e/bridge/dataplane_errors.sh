@@ -2,39 +2,30 @@
 # The dataplane refuses bad set-ups with one clear line and a non-zero exit:
 # a missing port, an extra port, a port that cannot be started, a socket path
 # that cannot be created, a missing role. TAP output.
-set -u
-: "${WG_BUILD:?}"
-D="$WG_BUILD/dataplane/wardgate-dataplane"
-W=$(mktemp -d /tmp/wg-dperr.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+. "$(dirname "$0")/../lib/preamble.sh" dperr dperr
+W=$WORK
 E=(--no-huge -m 128 --no-pci --no-shconf --no-telemetry --log-level=1)
 NULLS=(--vdev net_null0,no-rx=1 --vdev net_null1,no-rx=1)
-/usr/bin/python3 -c "from scapy.all import Ether,IP,UDP,wrpcap; wrpcap('$W/in.pcap',[Ether()/IP(src='198.18.0.1',dst='198.18.0.2')/UDP()])" || exit 1
+/usr/bin/python3 -c "import sys; sys.path.insert(0, '$WG_SRC/tools'); import frames, pcapio
+pcapio.write('$W/in.pcap', [(1.0, frames.udp('198.18.0.1', '198.18.0.2', 53, 53))])" || exit 1
 
-n=0; fails=0
 expect() { # name expected-rc expected-substring cmd...
     local name=$1 rc=$2 want=$3; shift 3
     local out got
     out=$(timeout 20 "$@" 2>&1); got=$?
-    n=$((n + 1))
-    if [ "$got" = "$rc" ] && printf '%s' "$out" | grep -qF -- "$want"; then
-        echo "ok $n - $name"
-    else
-        fails=$((fails + 1))
-        echo "not ok $n - $name"
-        echo "# rc=$got (want $rc), output: $(printf '%s' "$out" | grep -v '^EAL' | tail -3 | tr '\n' ' ')"
-    fi
+    check "$name" '[ "$got" = "$rc" ] && printf "%s" "$out" | grep -qF -- "$want"' \
+        "rc=$got (want $rc), output: $(printf '%s' "$out" | grep -v '^EAL' | tail -3 | tr '\n' ' ')"
 }
-echo "1..5"
+plan 5
 expect "missing port is named" 1 "core port: no port named 'net_null5'" \
-    "$D" "${E[@]}" -l 0 --file-prefix dperr1$$ "${NULLS[@]}" -- --clinical net_null0 --core net_null5 --socket "$W/s1"
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}1" "${NULLS[@]}" -- --clinical net_null0 --core net_null5 --socket "$W/s1"
 expect "extra port is named" 1 "extra port(s) net_null2" \
-    "$D" "${E[@]}" -l 0 --file-prefix dperr2$$ "${NULLS[@]}" --vdev net_null2,no-rx=1 -- --clinical net_null0 --core net_null1 --socket "$W/s2"
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}2" "${NULLS[@]}" --vdev net_null2,no-rx=1 -- --clinical net_null0 --core net_null1 --socket "$W/s2"
 expect "port that cannot start is named" 1 "clinical port: port net_pcap0 supports 1 queues, 2 needed" \
-    "$D" "${E[@]}" --lcores 0@0,1@0,2@0 --file-prefix dperr3$$ --vdev "net_pcap0,rx_pcap=$W/in.pcap,tx_pcap=$W/o0.pcap" \
+    "$DP_BIN" "${E[@]}" --lcores 0@0,1@0,2@0 --file-prefix "${P}3" --vdev "net_pcap0,rx_pcap=$W/in.pcap,tx_pcap=$W/o0.pcap" \
     --vdev "net_pcap1,rx_pcap=$W/in.pcap,tx_pcap=$W/o1.pcap" -- --clinical net_pcap0 --core net_pcap1 --socket "$W/s3"
 expect "socket path that cannot be created is named" 1 "cannot create socket directory /proc/wardgate-nope" \
-    "$D" "${E[@]}" -l 0 --file-prefix dperr4$$ "${NULLS[@]}" -- --clinical net_null0 --core net_null1 --socket /proc/wardgate-nope/dp.sock
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}4" "${NULLS[@]}" -- --clinical net_null0 --core net_null1 --socket /proc/wardgate-nope/dp.sock
 expect "missing role is a usage error" 2 "missing --core PORT" \
-    "$D" "${E[@]}" -l 0 --file-prefix dperr5$$ "${NULLS[@]}" -- --clinical net_null0 --socket "$W/s5"
-[ "$fails" -eq 0 ]
+    "$DP_BIN" "${E[@]}" -l 0 --file-prefix "${P}5" "${NULLS[@]}" -- --clinical net_null0 --socket "$W/s5"
+summary

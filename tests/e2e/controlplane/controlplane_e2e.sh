@@ -9,27 +9,12 @@
 #   on) -> restart (resynchronised without a re-push, metrics back) ->
 #   a real Prometheus scraping it: histogram_quantile and counters checked
 #   against the traffic sent. Not one ping may be lost. TAP output.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-: "${WG_BUILD:?}" "${WG_SRC:?}"
-WORK=$(mktemp -d /tmp/wg-e2e-cp.XXXXXX)
-P="wgcp$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
-CP_BIN="$WG_BUILD/controlplane/wardgate-controlplane"
-CLI="$WG_BUILD/cli/wardgate"
+. "$(dirname "$0")/../lib/preamble.sh" cp wgcp
 METRICS=127.0.0.1:9470   # in the gateway namespace's own loopback
 PROM_PORT=$((19000 + $$ % 1000))
-cleanup() { topo_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | head -20 | sed 's/^/# /'; }
-check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
 # Step markers with times in the control plane's log, to place a failure.
 step() { echo "$(date +%T.%N) STEP $1" >>"$WORK/cp.log"; }
-echo "1..28"
+plan 28
 
 STATE="$WORK/run"
 POL="$WORK/policy"
@@ -256,4 +241,4 @@ for line in open(sys.argv[1]):
                     and e["src_zone"] == "ICU")
 sys.exit(0 if ok else 1)
 PY' "$(tail -5 "$WORK/audit.jsonl" 2>/dev/null)"
-[ "$fails" -eq 0 ]
+summary

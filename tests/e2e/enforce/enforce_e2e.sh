@@ -3,31 +3,17 @@
 # <-> core host, with a compiled policy. An allowed TCP connection succeeds,
 # a denied one fails, ping follows the policy, and the gateway's counters and
 # audit agree. Cleans up its namespaces and processes even on failure. TAP.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-: "${WG_BUILD:?}" "${WG_SRC:?}"
-WORK=$(mktemp -d /tmp/wg-e2e-enforce.XXXXXX)
-P="wge$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
-cleanup() { topo_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2" | head -20; }
-check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
-echo "1..11"
+. "$(dirname "$0")/../lib/preamble.sh" enforce wge
+plan 11
 
 if ! "$TOOL" compile "$HERE/policy" "$WORK/policy.img" 2>"$WORK/compile.err"; then
-    notok "policy compiles" "$(cat "$WORK/compile.err")"; exit 1
+    not_ok "policy compiles" "$(cat "$WORK/compile.err")"; exit 1
 fi
 ok "policy compiles"
 
 DENIED_IP=198.18.10.253
 if ! topo_up || ! topo_add_ip core "$DENIED_IP/24" || ! topo_start_dataplane --policy-image "$WORK/policy.img"; then
-    notok "gateway starts with the policy" "$(tail -5 "$WORK/dp.log" 2>/dev/null)"; exit 1
+    not_ok "gateway starts with the policy" "$(tail -5 "$WORK/dp.log" 2>/dev/null)"; exit 1
 fi
 st=$("$TOOL" ctl "$DP_SOCK" status)
 check "gateway starts with the policy (generation 1)" 'echo "$st" | grep -q "\"generation\":1"' "$st"
@@ -38,35 +24,21 @@ out=$(ip netns exec "${P}cli" ping -n -c 3 -i 0.2 -W 1 "$DENIED_IP" 2>&1)
 check "ping to another server (denied) gets none" 'echo "$out" | grep -q " 100% packet loss"' "$out"
 
 # Allowed: TCP 5001 to the management server, with data both ways checked.
-ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$WG_SRC/tests/e2e/lib/tcp_transfer.py" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
+ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TCP" serve "$TOPO_CORE_IP" 5001 >"$WORK/srv.out" 2>&1 &
 SRV=$!
 TOPO_PIDS+=("$SRV")
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
-sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$WG_SRC/tests/e2e/lib/tcp_transfer.py" send "$TOPO_CORE_IP" 5001 1000000 2>&1)
+wait_listening "$WORK/srv.out"
+sent=$(ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TCP" send "$TOPO_CORE_IP" 5001 1000000 2>&1)
 wait "$SRV"
 got=$(tail -1 "$WORK/srv.out")
 check "allowed TCP connection (port 5001) transfers 1 MB intact" '[ -n "$sent" ] && [ "$sent" = "$got" ]' "sent=$sent got=$got"
 
 # Denied: a listener on 5002 exists, but the gateway drops the SYNs.
-ip netns exec "${P}core" timeout 15 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5002)); s.listen(4); s.settimeout(12)
-print("listening", flush=True)
-try:
-    c, _ = s.accept(); print("accepted", flush=True)
-except socket.timeout:
-    pass' "$TOPO_CORE_IP" >"$WORK/srv2.out" 2>&1 &
+ip netns exec "${P}core" timeout 15 /usr/bin/python3 "$TCP" listen "$TOPO_CORE_IP" 5002 12 >"$WORK/srv2.out" 2>&1 &
 SRV2=$!
 TOPO_PIDS+=("$SRV2")
-for i in $(seq 50); do grep -q listening "$WORK/srv2.out" && break; sleep 0.1; done
-res=$(ip netns exec "${P}cli" timeout 10 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.settimeout(3)
-try:
-    s.connect((sys.argv[1], 5002)); print("connected")
-except OSError as e:
-    print("failed:", e)' "$TOPO_CORE_IP" 2>&1)
+wait_listening "$WORK/srv2.out"
+res=$(ip netns exec "${P}cli" timeout 10 /usr/bin/python3 "$TCP" connect "$TOPO_CORE_IP" 5002 3 2>&1)
 check "denied TCP connection (port 5002) fails" 'echo "$res" | grep -q "^failed"' "$res"
 check "the server never saw the denied connection" '! grep -q accepted "$WORK/srv2.out"' "$(cat "$WORK/srv2.out")"
 stop_pid "$SRV2"
@@ -95,4 +67,4 @@ import json, sys
 ev = json.load(sys.stdin)["events"]
 print(sum(1 for e in ev if (e["proto"] == 6 and e["dport"] == 5002) or e["proto"] == 1))')
 check "denials are audited (TCP 5002 and ICMP)" '[ "$na" -ge 2 ]' "$aud"
-[ "$fails" -eq 0 ]
+summary

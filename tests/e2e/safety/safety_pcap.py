@@ -12,7 +12,6 @@ Failure modes (docs/clinical-safety.md): 1 no policy (open / closed),
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,30 +21,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("WG_SRC", os.path.join(HERE, "..", "..", ".."))
 BUILD = os.environ["WG_BUILD"]
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(SRC, "tests", "pcap"))
+sys.path.insert(0, os.path.join(SRC, "tools"))
+sys.path.insert(0, os.path.join(SRC, "tests", "support"))
+import pcap_harness as H  # noqa: E402
 import frames as F  # noqa: E402
 import pcapio  # noqa: E402
 
 DP = os.path.join(BUILD, "dataplane", "wardgate-dataplane")
-TOOL = os.path.join(BUILD, "tests", "pcap", "pcap-tool")
+TOOL = os.path.join(BUILD, "tools", "pcap-tool")
 TMP = tempfile.mkdtemp(prefix="wg-safety-pcap-")
-results = []
-
-
-def tap(ok, what, diag=None):
-    results.append(bool(ok))
-    print(f"{'ok' if ok else 'not ok'} {len(results)} - {what}")
-    if diag is not None and not ok:
-        for line in str(diag).splitlines()[:30]:
-            print(f"#   {line}")
-    sys.stdout.flush()
+tap = H.Tap(diag_lines=30)
 
 
 def ctl(sock, *args):
-    r = subprocess.run([TOOL, "ctl", sock, *args], capture_output=True, text=True, timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError(f"pcap-tool ctl {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout.strip()
+    return H.ctl(TOOL, sock, *args)
 
 
 class Run:
@@ -62,13 +51,9 @@ class Run:
         pcapio.write(self.inp["core"], [(1.0 + i * 1e-4, f) for i, f in enumerate(core)])
         self.total = len(clinical) + len(core)
         self.sock = os.path.join(self.dir, "dp.sock")
-        self.cmd = [DP, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-                    "--file-prefix", f"wgsafe-{name}-{os.getpid()}", "--log-level", "error",
-                    "--vdev", f"net_pcap0,rx_pcap={self.inp['clinical']},tx_pcap={self.out['clinical']}",
-                    "--vdev", f"net_pcap1,rx_pcap={self.inp['core']},tx_pcap={self.out['core']}",
-                    "--", "--clinical", "net_pcap0", "--core", "net_pcap1", "--socket", self.sock,
-                    "--mbufs", "4095", "--test-hooks", "--pause-after", "0", "--hw-bypass", "off",
-                    *args]
+        self.cmd = H.dataplane_cmd(DP, f"wgsafe-{name}-{os.getpid()}", self.inp, self.out,
+                                   self.sock, "--mbufs", "4095", "--test-hooks", "--pause-after", "0",
+                                   "--hw-bypass", "off", *args)
         if image:
             self.cmd += ["--policy-image", image]
 
@@ -77,10 +62,7 @@ class Run:
         logf = open(os.path.join(self.dir, "dp.log"), "w+")
         proc = subprocess.Popen(self.cmd, stdout=logf, stderr=subprocess.STDOUT)
         try:
-            for _ in range(500):
-                if os.path.exists(self.sock) or proc.poll() is not None:
-                    break
-                time.sleep(0.02)
+            H.wait_socket(self.sock, proc)
             if setup:
                 setup(self)
             ctl(self.sock, "hook", "rx-resume", "0")
@@ -101,13 +83,7 @@ class Run:
             logf.seek(0)
             tap(False, f"{self.name}: dataplane processes every frame", f"{ex}\n{logf.read()}")
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            H.stop(proc)
         logf.seek(0)
         self.log = logf.read()
         self.out_core = pcapio.read(self.out["core"]) if os.path.exists(self.out["core"]) else []
@@ -328,5 +304,4 @@ def main():
 try:
     main()
 finally:
-    print(f"1..{len(results)}")
-sys.exit(0 if results and all(results) else 1)
+    tap.finish()

@@ -5,25 +5,8 @@
 # forward the worker's queues in pure bypass, hand them back when the
 # heartbeat resumes, and not lose one telemetry datagram (without it the
 # af_packet ring, 512 frames, would overflow). TAP.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-: "${WG_BUILD:?}" "${WG_SRC:?}"
-WORK=$(mktemp -d /tmp/wg-e2e-stall.XXXXXX)
-P="wgst$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
-cleanup() { topo_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
-TEL="$HERE/telemetry.py"
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2" | head -20; }
-check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
-counter() { echo "$STATS" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"].get(sys.argv[1], 0))' "$1"; }
-gauge() { echo "$STATS" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["gauges"].get(sys.argv[1], 0))' "$1"; }
-echo "1..9"
+. "$(dirname "$0")/../lib/preamble.sh" stall wgst
+plan 9
 
 if ! "$TOOL" compile "$HERE/policy" "$WORK/policy.img" 2>"$WORK/compile.err"; then
     notok "policy compiles" "$(cat "$WORK/compile.err")"; exit 1
@@ -39,7 +22,7 @@ COUNT=3000
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TEL" recv "$TOPO_CORE_IP" 7001 $COUNT 20 >"$WORK/recv.out" 2>&1 &
 RCV=$!
 TOPO_PIDS+=("$RCV")
-for i in $(seq 50); do grep -q listening "$WORK/recv.out" && break; sleep 0.1; done
+wait_listening "$WORK/recv.out"
 ip netns exec "${P}cli" ping -c 1 -W 1 "$TOPO_CORE_IP" >/dev/null 2>&1  # ARP (essentials)
 ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TEL" send "$TOPO_CLI_IP" "$TOPO_CORE_IP" 7001 1000 $COUNT >"$WORK/send.out" 2>&1 &
 SND=$!
@@ -63,25 +46,11 @@ check "the worker recovered its queues (worker_recoveries, gauge worker_stalled 
 check "stall and recovery are logged" 'grep -q "worker 0 stalled" "$WORK/dp.log" && grep -q "worker 0 recovered" "$WORK/dp.log"' "$(tail -5 "$WORK/dp.log")"
 
 # After recovery the policy is enforced again: the monitor may not open SSH.
-ip netns exec "${P}core" timeout 10 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 2222)); s.listen(4); s.settimeout(6)
-print("listening", flush=True)
-try:
-    c, _ = s.accept(); print("accepted", flush=True)
-except socket.timeout:
-    pass' "$TOPO_CORE_IP" >"$WORK/srv.out" 2>&1 &
+ip netns exec "${P}core" timeout 10 /usr/bin/python3 "$TCP" listen "$TOPO_CORE_IP" 2222 6 >"$WORK/srv.out" 2>&1 &
 SRV=$!
 TOPO_PIDS+=("$SRV")
-for i in $(seq 50); do grep -q listening "$WORK/srv.out" && break; sleep 0.1; done
-conn=$(ip netns exec "${P}cli" timeout 5 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.settimeout(3)
-try:
-    s.connect((sys.argv[1], 2222)); print("connected")
-except OSError as e:
-    print("refused", e)' "$TOPO_CORE_IP" 2>&1)
-check "after recovery the policy is enforced again (denied TCP fails)" 'echo "$conn" | grep -q refused' "$conn"
+wait_listening "$WORK/srv.out"
+conn=$(ip netns exec "${P}cli" timeout 5 /usr/bin/python3 "$TCP" connect "$TOPO_CORE_IP" 2222 3 2>&1)
+check "after recovery the policy is enforced again (denied TCP fails)" 'echo "$conn" | grep -q "^failed"' "$conn"
 wait "$SRV" 2>/dev/null
-[ "$fails" -eq 0 ]
+summary

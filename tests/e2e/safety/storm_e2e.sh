@@ -4,24 +4,8 @@
 # can send, while the patient monitor streams telemetry to the central
 # station. Zero telemetry loss, the cart flagged as a scanner, none of the
 # scan's SYNs reaching the core side. TAP.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-: "${WG_BUILD:?}" "${WG_SRC:?}"
-WORK=$(mktemp -d /tmp/wg-e2e-storm.XXXXXX)
-P="wgsm$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
-cleanup() { topo_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
-TEL="$HERE/telemetry.py"
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2" | head -20; }
-check() { if eval "$2"; then ok "$1"; else notok "$1" "${3:-}"; fi; }
-counter() { echo "$STATS" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"].get(sys.argv[1], 0))' "$1"; }
-echo "1..7"
+. "$(dirname "$0")/../lib/preamble.sh" storm wgsm
+plan 7
 
 if ! "$TOOL" compile "$HERE/policy" "$WORK/policy.img" 2>"$WORK/compile.err"; then
     notok "policy compiles" "$(cat "$WORK/compile.err")"; exit 1
@@ -43,7 +27,7 @@ TOPO_PIDS+=("$RCV")
 ip netns exec "${P}core" timeout 30 /usr/bin/python3 "$TEL" sniff core0 445 8 >"$WORK/sniff.out" 2>&1 &
 SNF=$!
 TOPO_PIDS+=("$SNF")
-for i in $(seq 50); do grep -q listening "$WORK/recv.out" && grep -q listening "$WORK/sniff.out" && break; sleep 0.1; done
+wait_listening "$WORK/recv.out" "$WORK/sniff.out"
 ip netns exec "${P}cli" ping -c 1 -W 1 "$TOPO_CORE_IP" >/dev/null 2>&1  # ARP (essentials)
 ip netns exec "${P}cli" timeout 30 /usr/bin/python3 "$TEL" send "$TOPO_CLI_IP" "$TOPO_CORE_IP" 7001 1000 $COUNT >"$WORK/send.out" 2>&1 &
 SND=$!
@@ -65,4 +49,4 @@ check "the scan's new flows are refused by the limiter/quarantine ($refused)" '[
 leaked=$(tail -1 "$WORK/sniff.out")
 check "no scan SYN reaches the core side" '[ "$leaked" = 0 ]' "leaked=$leaked"
 check "telemetry counted as bypassed in the class counters" 'echo "$STATS" | grep -q "bypassed"' "$(echo "$STATS" | head -c 800)"
-[ "$fails" -eq 0 ]
+summary

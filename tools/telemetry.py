@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Telemetry stream and scan storm for the network-namespace safety tests.
+"""Telemetry stream and scan storm for the network-namespace safety tests
+and benchmarks (tests/e2e/safety, bench/safety).
 
   telemetry.py recv IP PORT EXPECT TIMEOUT_S     count sequence numbers received
   telemetry.py send SRC DST PORT RATE COUNT      paced UDP stream with sequence numbers

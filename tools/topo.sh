@@ -70,6 +70,19 @@ topo_start_dataplane() {
     return 1
 }
 
+# Waits (at most 5 s) until each FILE holds "listening": the traffic tools
+# (tcp_transfer.py, telemetry.py) print it once their socket is bound.
+wait_listening() { # file...
+    local i f all
+    for i in $(seq 1 50); do
+        all=1
+        for f in "$@"; do grep -q listening "$f" 2>/dev/null || all=0; done
+        [ "$all" = 1 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # Stops a process we started, by PID: SIGTERM, then SIGKILL after 5 s.
 stop_pid() {
     local pid=$1 i

@@ -1,5 +1,8 @@
-"""Frame builders and a tiny classifier for the clinical-safety tests (no
-scapy: thousands of frames are built and counted in milliseconds)."""
+"""The Python frame builder and a tiny classifier, for the e2e tests
+(tests/e2e/safety, dataplane_errors.sh) and, through telemetry.py, the
+benchmarks. No scapy: thousands of frames are built and counted in
+milliseconds. (The pcap golden scenarios, tests/pcap/gen.py, still use scapy
+for their exotic frames; their bytes are pinned by the goldens.)"""
 import socket
 import struct
 
