@@ -21,10 +21,10 @@
 #include "audit_log.hpp"
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
-#include "git_info.hpp"
 #include "image_store.hpp"
 #include "mgmt/messages.hpp"
 #include "options.hpp"
+#include "policy/git.hpp"
 #include "policy_book.hpp"
 #include "policy_source.hpp"
 #include "policy_watcher.hpp"
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
         watcher = std::make_unique<cp::PolicyWatcher>(io, opt.policy_dir,
                                                       std::chrono::milliseconds(opt.debounce_ms));
         if (opt.require_committed)
-            if (auto gd = cp::git_dir(opt.policy_dir)) watcher->watch_git_dir(*gd);
+            if (auto gd = policy::git::git_dir(opt.policy_dir)) watcher->watch_git_dir(*gd);
         watcher->on_change = [&](const std::string& why) {
             reloader->request("policy changed: " + why);
         };

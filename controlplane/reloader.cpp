@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "git_info.hpp"
+#include "policy/git.hpp"
 
 namespace wg::cp {
 
@@ -86,12 +86,17 @@ void Reloader::adopt_running(const mgmt::Status& st) {
 }
 
 void Reloader::compile_and_decide(std::shared_ptr<Attempt> a) {
+    // The compiler asks git for HEAD once; the committed check compares the
+    // work tree with that same commit (not with a second, possibly newer,
+    // answer).
+    a->bundle = compile_(cfg_.policy_dir);
     if (cfg_.require_committed) {
-        auto dirty = git_uncommitted(cfg_.policy_dir);
+        auto dirty = policy::git::uncommitted(cfg_.policy_dir, a->bundle.commit);
         if (!dirty) {
             a->errors.push_back(cfg_.policy_dir.string() +
                                 ": error[not-committed]: --require-committed is set but the "
-                                "policy directory is not in a git work tree");
+                                "policy directory is not in a git work tree (or git refused "
+                                "it: see WARDGATE_GIT_SAFE_DIRECTORY)");
             reject(a);
             return;
         }
@@ -104,8 +109,14 @@ void Reloader::compile_and_decide(std::shared_ptr<Attempt> a) {
             reject(a);
             return;
         }
+        if (a->bundle.ok && a->bundle.commit.empty()) {
+            a->errors.push_back(cfg_.policy_dir.string() +
+                                ": error[not-committed]: --require-committed is set but the "
+                                "repository has no commit");
+            reject(a);
+            return;
+        }
     }
-    a->bundle = compile_(cfg_.policy_dir);
     if (!a->bundle.ok) {
         a->errors = a->bundle.errors;
         reject(a);

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_dataplane.hpp"
-#include "git_info.hpp"
+#include "policy/git.hpp"
 #include "reloader.hpp"
 #include "test_util.hpp"
 
@@ -31,7 +31,7 @@ cp::CompiledBundle fake_compile(const fs::path& dir) {
     b.image.assign(text.begin(), text.end());
     b.hash = fake_hash(b.image);
     p->content_hash = b.hash;
-    if (auto head = cp::git_head(dir)) p->commit = *head;
+    p->commit = policy::git::head_commit(dir);
     b.commit = p->commit;
     b.policy = p;
     b.ok = true;
@@ -57,8 +57,7 @@ struct Rig {
         test::write_text(policy / "policy.txt", "v1");
         // The real dataplane reports the commit carried in the image.
         dp.commit_of = [this](const std::vector<uint8_t>&) {
-            auto h = cp::git_head(policy);
-            return h ? *h : std::string();
+            return policy::git::head_commit(policy);
         };
         dp.start();
         make_reloader(require_committed);
@@ -249,14 +248,14 @@ TEST_CASE("reload: --require-committed refuses uncommitted changes, reports the 
     git("commit -q -m v1");
     s = rig.reload();
     CHECK(s.last_result == "ok");
-    auto head = cp::git_head(rig.policy);
-    REQUIRE(head);
-    CHECK(s.commit == *head);
-    CHECK(rig.state_json()["commit"] == *head);
+    auto head = policy::git::head_commit(rig.policy);
+    REQUIRE(!head.empty());
+    CHECK(s.commit == head);
+    CHECK(rig.state_json()["commit"] == head);
 
     test::write_text(rig.policy / "policy.txt", "v2");  // edited, not committed
     s = rig.reload();
     CHECK(s.last_result == "rejected");
     CHECK(rig.dp.pushes.size() == 1);
-    CHECK(s.commit == *head);  // still the reviewed one
+    CHECK(s.commit == head);  // still the reviewed one
 }
