@@ -22,6 +22,7 @@
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
 #include "image_store.hpp"
+#include "metrics_server.hpp"
 #include "mgmt/messages.hpp"
 #include "options.hpp"
 #include "policy/git.hpp"
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
                   << " is not loopback (configured explicitly)\n";
     std::unique_ptr<prometheus::Exposer> exposer;
     try {
-        exposer = std::make_unique<prometheus::Exposer>(opt.metrics_addr, 1);
+        exposer = cp::make_metrics_server(opt.metrics_addr);
     } catch (const std::exception& e) {
         std::cerr << "wardgate-controlplane: cannot listen on " << opt.metrics_addr << ": "
                   << e.what() << "\n";
