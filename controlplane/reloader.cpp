@@ -33,6 +33,11 @@ Reloader::Reloader(boost::asio::io_context& io, DpClient& dp, ReloaderConfig cfg
     state_.pid = static_cast<uint32_t>(::getpid());
 }
 
+Reloader::~Reloader() {
+    *alive_ = false;
+    if (worker_.joinable()) worker_.join();
+}
+
 void Reloader::request(const std::string& why) {
     if (busy_) {
         // Coalesce: whatever changed meanwhile is picked up by one more pass.
@@ -86,12 +91,31 @@ void Reloader::adopt_running(const mgmt::Status& st) {
 }
 
 void Reloader::compile_and_decide(std::shared_ptr<Attempt> a) {
-    // The compiler asks git for HEAD once; the committed check compares the
-    // work tree with that same commit (not with a second, possibly newer,
-    // answer).
-    a->bundle = compile_(cfg_.policy_dir);
+    // The previous worker has posted its result (one attempt at a time), so
+    // this join returns at once.
+    if (worker_.joinable()) worker_.join();
+    worker_ = std::thread([this, a, alive = alive_, compile = compile_, dir = cfg_.policy_dir,
+                           require_committed = cfg_.require_committed] {
+        // The compiler asks git for HEAD once; the committed check compares
+        // the work tree with that same commit (not with a second, possibly
+        // newer, answer).
+        try {
+            a->bundle = compile(dir);
+            if (require_committed) a->dirty = policy::git::uncommitted(dir, a->bundle.commit);
+        } catch (const std::exception& e) {
+            a->bundle = CompiledBundle{};
+            a->bundle.errors.push_back(dir.string() + ": internal error: " + e.what());
+        }
+        // `alive` is only read on the io thread, where the destructor runs too.
+        boost::asio::post(io_, [this, a, alive] {
+            if (*alive) decide(a);
+        });
+    });
+}
+
+void Reloader::decide(std::shared_ptr<Attempt> a) {
     if (cfg_.require_committed) {
-        auto dirty = policy::git::uncommitted(cfg_.policy_dir, a->bundle.commit);
+        const auto& dirty = a->dirty;
         if (!dirty) {
             a->errors.push_back(cfg_.policy_dir.string() +
                                 ": error[not-committed]: --require-committed is set but the "
