@@ -233,6 +233,23 @@ void Reloader::persist(const std::vector<uint8_t>& image) {
     if (metrics_) metrics_->set_persist_failed(err.has_value());
 }
 
+void Reloader::write_state_file() {
+    auto err = write_state(cfg_.state_dir, state_);
+    if (err) {
+        // The old file would keep claiming a generation the dataplane may no
+        // longer run (the push just succeeded). Removing needs no space, so
+        // it works on a full disk: no file beats a wrong one.
+        auto path = cfg_.state_dir / "controlplane.json";
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        std::cerr << "wardgate-controlplane: cannot write state file: " << *err << "; "
+                  << (ec ? "could not remove the stale " + path.string() + ": " + ec.message()
+                         : "removed the stale " + path.string())
+                  << "\n";
+    }
+    if (metrics_) metrics_->set_state_file_failed(err.has_value());
+}
+
 void Reloader::finish(std::shared_ptr<Attempt> a, ReloadResult r) {
     double t = now_unix();
     ++state_.reloads;
@@ -253,9 +270,7 @@ void Reloader::finish(std::shared_ptr<Attempt> a, ReloadResult r) {
     for (const auto& w : a->bundle.warnings) std::cerr << "  " << w << "\n";
     for (const auto& e : a->errors) std::cerr << "  " << e << "\n";
 
-    if (!cfg_.state_dir.empty())
-        if (auto err = write_state(cfg_.state_dir, state_))
-            std::cerr << "wardgate-controlplane: cannot write state file: " << *err << "\n";
+    if (!cfg_.state_dir.empty()) write_state_file();
     busy_ = false;
     if (on_done) on_done(state_);
     if (queued_) {

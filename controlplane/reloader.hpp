@@ -70,6 +70,7 @@ class Reloader {
     void adopt_running(const mgmt::Status& st);
     void finish(std::shared_ptr<Attempt> a, ReloadResult r);
     void persist(const std::vector<uint8_t>& image);
+    void write_state_file();
 
     boost::asio::io_context& io_;
     DpClient& dp_;

@@ -324,3 +324,30 @@ TEST_CASE("reload: destroying the reloader during a compile is safe", "[reload][
     rig.io.run_for(std::chrono::milliseconds(50));
     CHECK(rig.done == 0);
 }
+
+TEST_CASE("reload: a state file that cannot be written never claims the old generation",
+          "[reload][disk]") {
+    Rig rig;
+    CHECK(rig.reload().generation == 1);
+    CHECK(rig.state_json()["generation"] == 1);
+    // The atomic writer's temporary name is taken by a directory: every
+    // write fails, as on a full /run (ENOSPC), also for root.
+    fs::create_directories(rig.state / ("controlplane.json.tmp." + std::to_string(::getpid())));
+    test::write_text(rig.policy / "policy.txt", "v2");
+    auto s = rig.reload();
+    CHECK(s.last_result == "ok");
+    CHECK(rig.dp.generation == 2);
+    // Either no state file, or one that tells the truth.
+    if (fs::exists(rig.state / "controlplane.json")) CHECK(rig.state_json()["generation"] == 2);
+    auto stale = [&] {
+        for (const auto& f : rig.metrics.Collect())
+            if (f.name == "wardgate_policy_state_file_failed") return f.metric.at(0).gauge.value;
+        return -1.0;
+    };
+    CHECK(stale() == 1);
+    // Writable again: the next attempt restores it.
+    fs::remove(rig.state / ("controlplane.json.tmp." + std::to_string(::getpid())));
+    s = rig.reload();
+    CHECK(rig.state_json()["generation"] == 2);
+    CHECK(stale() == 0);
+}
