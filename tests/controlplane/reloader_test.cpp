@@ -311,18 +311,31 @@ TEST_CASE("reload: the loop keeps serving timers and posted work while a compile
 
 TEST_CASE("reload: destroying the reloader during a compile is safe", "[reload][thread]") {
     Rig rig;
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
     std::atomic<bool> compiling{false};
+    // Held until the test releases it, so the result cannot have been
+    // handled before the reloader goes away.
     rig.compile = [&](const fs::path& dir) {
         compiling = true;
+        std::unique_lock lk(m);
+        cv.wait_for(lk, std::chrono::seconds(10), [&] { return released; });
         return fake_compile(dir);
     };
     rig.make_reloader();
     rig.r->request("then destroyed");
     REQUIRE(test::run_until(rig.io, [&] { return compiling.load(); }));
+    {
+        std::lock_guard lk(m);
+        released = true;
+    }
+    cv.notify_all();
     rig.r.reset();  // joins the worker; its posted result must not run
     rig.io.restart();
     rig.io.run_for(std::chrono::milliseconds(50));
     CHECK(rig.done == 0);
+    CHECK(rig.dp.pushes.empty());
 }
 
 TEST_CASE("reload: a state file that cannot be written never claims the old generation",
