@@ -39,29 +39,20 @@ std::optional<policy::CompiledPolicy> load(const std::string& what, const std::s
     std::string commit;
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        auto rev = policy::git::run(
-            {"git", "-C", repo, "rev-parse", "--verify", "-q", what + "^{commit}"});
+        // Plumbing only (no `git archive`: it runs the checkout's filters).
+        auto rev = policy::git::resolve_commit(repo, what);
         if (!rev) {
             err << "wardgate diff: '" << what << "' is neither a directory nor a git revision of "
                 << repo << "\n";
             return std::nullopt;
         }
-        commit = rev->substr(0, rev->find('\n'));
+        commit = *rev;
         temps.push_back(std::make_unique<TempDir>());
-        fs::path tar = temps.back()->path / "policy.tar";
-        auto bytes = policy::git::run({"git", "-C", repo, "archive", "--format=tar", commit, "."});
-        if (!bytes) {
-            err << "wardgate diff: git archive of " << what << " failed\n";
-            return std::nullopt;
-        }
-        std::ofstream(tar, std::ios::binary) << *bytes;
         fs::path root = temps.back()->path / "tree";
-        fs::create_directories(root);
-        if (!policy::git::run({"tar", "-x", "-f", tar.string(), "-C", root.string()})) {
-            err << "wardgate diff: cannot unpack revision " << what << "\n";
+        if (auto e = policy::git::export_tree(repo, commit, root)) {
+            err << "wardgate diff: cannot read revision " << what << ": " << *e << "\n";
             return std::nullopt;
         }
-        // git archive run inside a subdirectory stores paths relative to it.
         dir = root;
     }
     auto r = policy::compile_directory(dir);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "metric_util.hpp"
@@ -111,7 +112,7 @@ AuditLog::AuditLog(AuditConfig cfg, const PolicyBook* book) : cfg_(std::move(cfg
 }
 
 AuditLog::~AuditLog() {
-    if (out_) std::fclose(out_);
+    if (fd_ >= 0) ::close(fd_);
     if (syslog_open_) ::closelog();
 }
 
@@ -124,13 +125,8 @@ std::optional<std::string> AuditLog::open() {
     // 0640: the log names hosts and their traffic; root and the log group.
     int fd = ::open(cfg_.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) return "cannot open audit log " + cfg_.file + ": " + std::strerror(errno);
-    std::FILE* f = ::fdopen(fd, "a");
-    if (!f) {
-        ::close(fd);
-        return "cannot open audit log " + cfg_.file + ": " + std::strerror(errno);
-    }
-    if (out_) std::fclose(out_);
-    out_ = f;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
     return std::nullopt;
 }
 
@@ -144,16 +140,39 @@ std::optional<std::string> AuditLog::reopen() {
     return open();
 }
 
-void AuditLog::emit(const std::string& line, int priority) {
+bool AuditLog::emit(const std::string& line, int priority) {
     if (sink) sink(line);
-    if (out_) {
-        if (std::fwrite(line.data(), 1, line.size(), out_) != line.size() ||
-            std::fputc('\n', out_) == EOF) {
+    if (syslog_open_) ::syslog(priority, "%s", line.c_str());
+    if (fd_ < 0) return true;
+    std::string rec = line + '\n';
+    size_t off = 0;
+    while (off < rec.size()) {
+        ssize_t n = ::write(fd_, rec.data() + off, rec.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            // A record cut short is lost as a whole: it would not parse.
+            write_errno_ = n < 0 ? errno : ENOSPC;
+            ++write_lost_pending_;
             std::lock_guard lk(mu_);
             ++write_errors_;
+            ++write_lost_total_;
+            return false;
         }
+        off += static_cast<size_t>(n);
     }
-    if (syslog_open_) ::syslog(priority, "%s", line.c_str());
+    return true;
+}
+
+void AuditLog::report_write_failures(Clock::time_point now, bool force) {
+    if (write_lost_pending_ == 0) return;
+    if (!force && now < next_write_report_) return;
+    next_write_report_ = now + cfg_.write_error_interval;
+    const char* name = strerrorname_np(write_errno_);
+    std::cerr << "wardgate-controlplane: audit log write failed: " << std::strerror(write_errno_)
+              << " (" << (name ? name : "?") << "), " << write_lost_pending_
+              << " records lost (wardgate_audit_lost_total{reason=\"write_failed\"}); file "
+              << cfg_.file << "\n";
+    write_lost_pending_ = 0;
 }
 
 void AuditLog::evict(Clock::time_point now) {
@@ -221,8 +240,9 @@ void AuditLog::ingest(const mgmt::AuditBatch& batch, Clock::time_point now) {
         std::string src = ip_to_string(e.family, e.src);
         if (!admit(src, e.suppressed, now)) continue;
         const bool enforced = e.verdict == static_cast<uint8_t>(stats::Verdict::Denied);
-        emit(format_audit_event(e, cached.get(), cfg_.gateway),
-             enforced ? LOG_WARNING : LOG_NOTICE);
+        if (!emit(format_audit_event(e, cached.get(), cfg_.gateway),
+                  enforced ? LOG_WARNING : LOG_NOTICE))
+            continue;
         std::lock_guard lk(mu_);
         ++written_[verdict_str(e.verdict)];
     }
@@ -231,12 +251,12 @@ void AuditLog::ingest(const mgmt::AuditBatch& batch, Clock::time_point now) {
         std::lock_guard lk(mu_);
         lost_total_ += batch.lost;
     }
-    if (out_) std::fflush(out_);
     tick(now);
 }
 
 void AuditLog::tick(Clock::time_point now, bool force) {
     if (next_summary_ == Clock::time_point{}) next_summary_ = now + cfg_.summary_interval;
+    report_write_failures(now, false);
     if (!force && now < next_summary_) return;
     next_summary_ = now + cfg_.summary_interval;
     const auto ts = format_time_ns(
@@ -244,7 +264,6 @@ void AuditLog::tick(Clock::time_point now, bool force) {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count()));
     const auto secs = cfg_.summary_interval.count();
-    bool wrote = false;
     for (auto& [src, s] : sources_) {
         if (s.suppressed == 0 && s.dp_suppressed == 0) continue;
         nlohmann::ordered_json j;
@@ -260,7 +279,6 @@ void AuditLog::tick(Clock::time_point now, bool force) {
                        " suppressed";
         emit(dump(j), LOG_NOTICE);
         s.suppressed = s.dp_suppressed = 0;
-        wrote = true;
     }
     if (overflow_suppressed_) {
         nlohmann::ordered_json j;
@@ -274,7 +292,6 @@ void AuditLog::tick(Clock::time_point now, bool force) {
                        " more events suppressed: too many distinct sources";
         emit(dump(j), LOG_NOTICE);
         overflow_suppressed_ = 0;
-        wrote = true;
     }
     if (lost_pending_) {
         nlohmann::ordered_json j;
@@ -287,9 +304,8 @@ void AuditLog::tick(Clock::time_point now, bool force) {
             std::to_string(lost_pending_) + " events lost: the dataplane's audit ring was full";
         emit(dump(j), LOG_WARNING);
         lost_pending_ = 0;
-        wrote = true;
     }
-    if (wrote && out_) std::fflush(out_);
+    report_write_failures(now, force);
     evict(now);
 }
 
@@ -321,9 +337,11 @@ std::vector<prometheus::MetricFamily> AuditLog::Collect() const {
     add_counter(s, {{"by", "dataplane"}}, double(dp_suppressed_total_));
     out.push_back(std::move(s));
     auto l = family("wardgate_audit_lost_total",
-                    "Audit events lost because the dataplane's audit ring was full",
+                    "Audit records lost: the dataplane's audit ring was full (ring_full) or "
+                    "the audit log file could not be written (write_failed)",
                     MetricType::Counter);
-    add_counter(l, {}, double(lost_total_));
+    add_counter(l, {{"reason", "ring_full"}}, double(lost_total_));
+    add_counter(l, {{"reason", "write_failed"}}, double(write_lost_total_));
     out.push_back(std::move(l));
     auto e = family("wardgate_audit_write_errors_total", "Failed writes to the audit log file",
                     MetricType::Counter);

@@ -39,6 +39,9 @@ struct AuditConfig {
     std::chrono::seconds summary_interval{10};
     size_t max_sources = 4096;  // bounded memory under address spraying
     std::string gateway;        // "gateway" field (hostname by default)
+    // Failed writes to `file` (full disk, I/O error) are reported on stderr
+    // at most this often, with the number of records lost meanwhile.
+    std::chrono::seconds write_error_interval{60};
 };
 
 // One JSON object (no trailing newline). `p` may be null (unknown generation):
@@ -73,17 +76,26 @@ class AuditLog : public prometheus::Collectable {
         uint64_t dp_suppressed = 0;  // by the dataplane, since the last summary
     };
     bool admit(const std::string& src, uint32_t dp_suppressed, Clock::time_point now);
-    void emit(const std::string& line, int priority);
+    // Writes one record; false if it did not reach the file (counted as lost).
+    bool emit(const std::string& line, int priority);
+    // Rate-limited "audit log write failed: ..., N records lost" on stderr.
+    void report_write_failures(Clock::time_point now, bool force);
     void evict(Clock::time_point now);
 
     AuditConfig cfg_;
     const PolicyBook* book_;
-    std::FILE* out_ = nullptr;
+    // Unbuffered: each record is one write(2) on an O_APPEND descriptor, so a
+    // failure (ENOSPC) is seen for the record it loses, not later by a flush
+    // that nobody checks.
+    int fd_ = -1;
     bool syslog_open_ = false;
     std::unordered_map<std::string, Source> sources_;
     uint64_t overflow_suppressed_ = 0;  // sources we could not track (table full)
     uint64_t lost_pending_ = 0;         // ring overflows in the dataplane, not yet reported
     Clock::time_point next_summary_{};
+    uint64_t write_lost_pending_ = 0;  // records lost to write errors, not yet reported
+    int write_errno_ = 0;              // the latest write error
+    Clock::time_point next_write_report_{};
 
     mutable std::mutex mu_;                    // counters read by scrapes
     std::map<std::string, uint64_t> written_;  // by verdict
@@ -91,6 +103,7 @@ class AuditLog : public prometheus::Collectable {
     // the control plane's rate limit: bounded by the policy's classes.
     std::map<std::tuple<std::string, std::string, std::string>, uint64_t> pairs_;
     uint64_t suppressed_total_ = 0, dp_suppressed_total_ = 0, lost_total_ = 0;
+    uint64_t write_lost_total_ = 0;
     uint64_t write_errors_ = 0, reopens_ = 0;
 };
 

@@ -18,19 +18,23 @@
 
 #include <boost/asio.hpp>
 
+#include "audit_drainer.hpp"
 #include "audit_log.hpp"
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
-#include "git_info.hpp"
 #include "image_store.hpp"
+#include "metrics_server.hpp"
 #include "mgmt/messages.hpp"
 #include "options.hpp"
+#include "policy/git.hpp"
 #include "policy_book.hpp"
 #include "policy_source.hpp"
 #include "policy_watcher.hpp"
 #include "reload_metrics.hpp"
 #include "reloader.hpp"
+#include "resync.hpp"
 #include "state_file.hpp"
+#include "stats_poller.hpp"
 
 namespace asio = boost::asio;
 using namespace wg;
@@ -80,7 +84,7 @@ int main(int argc, char** argv) {
                   << " is not loopback (configured explicitly)\n";
     std::unique_ptr<prometheus::Exposer> exposer;
     try {
-        exposer = std::make_unique<prometheus::Exposer>(opt.metrics_addr, 1);
+        exposer = cp::make_metrics_server(opt.metrics_addr);
     } catch (const std::exception& e) {
         std::cerr << "wardgate-controlplane: cannot listen on " << opt.metrics_addr << ": "
                   << e.what() << "\n";
@@ -96,7 +100,6 @@ int main(int argc, char** argv) {
     cp::ImageStore store(opt.image_store);
     std::unique_ptr<cp::Reloader> reloader;
     std::unique_ptr<cp::PolicyWatcher> watcher;
-    bool first_attempt_done = false;
     asio::steady_timer startup(io);
 
     if (!opt.policy_dir.empty()) {
@@ -108,12 +111,10 @@ int main(int argc, char** argv) {
         reloader = std::make_unique<cp::Reloader>(io, client, rc, cp::compile_policy_dir,
                                                   cp::decode_policy_image, &store,
                                                   reload_metrics.get(), book.get());
-        reloader->on_done = [&](const cp::ReloadState&) { first_attempt_done = true; };
-
         watcher = std::make_unique<cp::PolicyWatcher>(io, opt.policy_dir,
                                                       std::chrono::milliseconds(opt.debounce_ms));
         if (opt.require_committed)
-            if (auto gd = cp::git_dir(opt.policy_dir)) watcher->watch_git_dir(*gd);
+            if (auto gd = policy::git::git_dir(opt.policy_dir)) watcher->watch_git_dir(*gd);
         watcher->on_change = [&](const std::string& why) {
             reloader->request("policy changed: " + why);
         };
@@ -122,95 +123,28 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::cout << "wardgate-controlplane: watching " << opt.policy_dir << "\n" << std::flush;
+    }
+
+    // Who reacts to what, in one place: each event has one handler chain.
+    cp::Resync resync(reloader.get());
+    cp::StatsPoller stats(io, client, *dp_collector, std::chrono::milliseconds(opt.poll_ms));
+    cp::AuditDrainer drainer(io, client, *audit, std::chrono::milliseconds(opt.audit_poll_ms));
+    if (reloader) reloader->on_done = [&](const cp::ReloadState&) { resync.on_reload_done(); };
+    stats.on_status = [&](const mgmt::Status& st) { resync.on_status(st); };
+    client.on_connect = [&] {
+        drainer.on_connect();
+        resync.on_connect();
+    };
+    client.on_disconnect = [&] { dp_collector->set_down(); };
+    if (reloader) {
         // The first attempt normally runs on connect (so it can compare with
         // what the dataplane runs); if the dataplane is not there, still
         // compile and report within a few seconds.
         startup.expires_after(std::chrono::seconds(3));
         startup.async_wait([&](boost::system::error_code ec) {
-            if (!ec && !first_attempt_done && !reloader->busy())
-                reloader->request("startup (dataplane not reachable yet)");
+            if (!ec) resync.on_startup_timeout();
         });
     }
-
-    client.on_connect = [&] {
-        if (reloader) reloader->request("dataplane connected");
-    };
-    client.on_disconnect = [&] { dp_collector->set_down(); };
-
-    asio::steady_timer poll(io);
-    std::function<void()> tick = [&] {
-        if (client.connected()) {
-            client.request(
-                mgmt::MsgType::StatusRequest, {},
-                [&](bool ok, const mgmt::Frame& st, const std::string&) {
-                    if (!ok || st.type != mgmt::MsgType::StatusResponse)
-                        return dp_collector->set_down();
-                    client.request(
-                        mgmt::MsgType::StatsRequest, {},
-                        [&, st](bool ok2, const mgmt::Frame& f, const std::string&) {
-                            if (!ok2 || f.type != mgmt::MsgType::StatsResponse)
-                                return dp_collector->set_down();
-                            try {
-                                auto status = mgmt::decode_status(st.payload);
-                                dp_collector->update(status, mgmt::decode_stats(f.payload));
-                                // A policy change we did not make (another tool, a
-                                // dataplane restart between polls): resynchronise.
-                                if (reloader && !reloader->busy() && first_attempt_done &&
-                                    (status.policy_generation != reloader->state().generation ||
-                                     status.policy_hash != reloader->state().hash))
-                                    reloader->request(
-                                        "dataplane policy changed under us (generation " +
-                                        std::to_string(status.policy_generation) + ")");
-                            } catch (const std::exception& e) {
-                                std::cerr << "wardgate-controlplane: bad stats: " << e.what()
-                                          << "\n";
-                                dp_collector->set_down();
-                            }
-                        });
-                });
-        }
-        poll.expires_after(std::chrono::milliseconds(opt.poll_ms));
-        poll.async_wait([&](boost::system::error_code ec) {
-            if (!ec) tick();
-        });
-    };
-
-    // Audit drain: frequent, so the dataplane's ring rarely overflows.
-    asio::steady_timer audit_timer(io);
-    bool audit_supported = true;
-    std::function<void()> audit_tick =
-        [&] {
-            if (client.connected() && audit_supported) {
-                client.request(
-                    mgmt::MsgType::AuditDrainRequest, {},
-                    [&](bool ok, const mgmt::Frame& f, const std::string&) {
-                        if (!ok) return;
-                        if (f.type == mgmt::MsgType::Error) {
-                            // An older dataplane without audit support: stop asking.
-                            std::cerr
-                                << "wardgate-controlplane: dataplane does not serve audit events\n";
-                            audit_supported = false;
-                            return;
-                        }
-                        if (f.type != mgmt::MsgType::AuditDrainResponse) return;
-                        try {
-                            audit->ingest(mgmt::decode_audit_batch(f.payload));
-                        } catch (const std::exception& e) {
-                            std::cerr << "wardgate-controlplane: bad audit batch: " << e.what()
-                                      << "\n";
-                        }
-                    });
-            }
-            audit->tick();
-            audit_timer.expires_after(std::chrono::milliseconds(opt.audit_poll_ms));
-            audit_timer.async_wait([&](boost::system::error_code ec) {
-                if (!ec) audit_tick();
-            });
-        };
-    client.on_connect = [&, prev = client.on_connect] {
-        audit_supported = true;  // a new dataplane may support it
-        prev();
-    };
 
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     signals.add(SIGUSR1);
@@ -232,8 +166,8 @@ int main(int argc, char** argv) {
                 return;
             }
             std::cerr << "wardgate-controlplane: stopping on signal " << sig << "\n";
-            poll.cancel();
-            audit_timer.cancel();
+            stats.stop();
+            drainer.stop();
             startup.cancel();
             if (watcher) watcher->stop();
             audit->tick(std::chrono::steady_clock::now(), true);  // flush pending summaries
@@ -243,8 +177,8 @@ int main(int argc, char** argv) {
     };
     wait_signal();
     client.start();
-    tick();
-    audit_tick();
+    stats.start();
+    drainer.start();
     io.run();
     return 0;
 }

@@ -1,6 +1,5 @@
 #include "policy_source.hpp"
 
-#include "git_info.hpp"
 #include "policy/compiler.hpp"
 #include "policy/diagnostics.hpp"
 #include "policy/image.hpp"
@@ -27,8 +26,6 @@ CompiledBundle compile_policy_dir(const std::filesystem::path& dir) {
                                "bypass entries; refusing to replace the running policy");
             return b;
         }
-        if (pol->commit.empty())
-            if (auto head = git_head(dir)) pol->commit = *head;
         b.image = policy::encode_image(*pol);
         b.hash = pol->content_hash;
         b.commit = pol->commit;

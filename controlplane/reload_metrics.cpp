@@ -28,6 +28,11 @@ void ReloadMetrics::set_persist_failed(bool failed) {
     persist_failed_ = failed;
 }
 
+void ReloadMetrics::set_state_file_failed(bool failed) {
+    std::lock_guard lk(mu_);
+    state_file_failed_ = failed;
+}
+
 std::vector<prometheus::MetricFamily> ReloadMetrics::Collect() const {
     std::lock_guard lk(mu_);
     std::vector<prometheus::MetricFamily> out;
@@ -70,6 +75,12 @@ std::vector<prometheus::MetricFamily> ReloadMetrics::Collect() const {
                      MetricType::Gauge);
     add_gauge(pf, {}, persist_failed_ ? 1 : 0);
     out.push_back(std::move(pf));
+    auto sf = family("wardgate_policy_state_file_failed",
+                     "1 if the state file (controlplane.json) could not be written after the "
+                     "last reload attempt; it was removed rather than left stale",
+                     MetricType::Gauge);
+    add_gauge(sf, {}, state_file_failed_ ? 1 : 0);
+    out.push_back(std::move(sf));
     return out;
 }
 

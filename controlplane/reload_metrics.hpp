@@ -25,6 +25,7 @@ class ReloadMetrics : public prometheus::Collectable {
     void record(ReloadResult r, double unix_time, size_t errors);
     void set_running(uint64_t generation, const std::string& commit, const std::string& hash);
     void set_persist_failed(bool failed);
+    void set_state_file_failed(bool failed);
     std::vector<prometheus::MetricFamily> Collect() const override;
 
   private:
@@ -34,6 +35,7 @@ class ReloadMetrics : public prometheus::Collectable {
     size_t last_errors_ = 0;
     bool last_ok_ = true;
     bool persist_failed_ = false;
+    bool state_file_failed_ = false;
     uint64_t generation_ = 0;
     std::string commit_, hash_;
 };

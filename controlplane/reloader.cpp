@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "git_info.hpp"
+#include "policy/git.hpp"
 
 namespace wg::cp {
 
@@ -31,6 +31,11 @@ Reloader::Reloader(boost::asio::io_context& io, DpClient& dp, ReloaderConfig cfg
       metrics_(metrics),
       book_(book) {
     state_.pid = static_cast<uint32_t>(::getpid());
+}
+
+Reloader::~Reloader() {
+    *alive_ = false;
+    if (worker_.joinable()) worker_.join();
 }
 
 void Reloader::request(const std::string& why) {
@@ -86,12 +91,36 @@ void Reloader::adopt_running(const mgmt::Status& st) {
 }
 
 void Reloader::compile_and_decide(std::shared_ptr<Attempt> a) {
+    // The previous worker has posted its result (one attempt at a time), so
+    // this join returns at once.
+    if (worker_.joinable()) worker_.join();
+    worker_ = std::thread([this, a, alive = alive_, compile = compile_, dir = cfg_.policy_dir,
+                           require_committed = cfg_.require_committed] {
+        // The compiler asks git for HEAD once; the committed check compares
+        // the work tree with that same commit (not with a second, possibly
+        // newer, answer).
+        try {
+            a->bundle = compile(dir);
+            if (require_committed) a->dirty = policy::git::uncommitted(dir, a->bundle.commit);
+        } catch (const std::exception& e) {
+            a->bundle = CompiledBundle{};
+            a->bundle.errors.push_back(dir.string() + ": internal error: " + e.what());
+        }
+        // `alive` is only read on the io thread, where the destructor runs too.
+        boost::asio::post(io_, [this, a, alive] {
+            if (*alive) decide(a);
+        });
+    });
+}
+
+void Reloader::decide(std::shared_ptr<Attempt> a) {
     if (cfg_.require_committed) {
-        auto dirty = git_uncommitted(cfg_.policy_dir);
+        const auto& dirty = a->dirty;
         if (!dirty) {
             a->errors.push_back(cfg_.policy_dir.string() +
                                 ": error[not-committed]: --require-committed is set but the "
-                                "policy directory is not in a git work tree");
+                                "policy directory is not in a git work tree (or git refused "
+                                "it: see WARDGATE_GIT_SAFE_DIRECTORY)");
             reject(a);
             return;
         }
@@ -104,8 +133,14 @@ void Reloader::compile_and_decide(std::shared_ptr<Attempt> a) {
             reject(a);
             return;
         }
+        if (a->bundle.ok && a->bundle.commit.empty()) {
+            a->errors.push_back(cfg_.policy_dir.string() +
+                                ": error[not-committed]: --require-committed is set but the "
+                                "repository has no commit");
+            reject(a);
+            return;
+        }
     }
-    a->bundle = compile_(cfg_.policy_dir);
     if (!a->bundle.ok) {
         a->errors = a->bundle.errors;
         reject(a);
@@ -198,6 +233,23 @@ void Reloader::persist(const std::vector<uint8_t>& image) {
     if (metrics_) metrics_->set_persist_failed(err.has_value());
 }
 
+void Reloader::write_state_file() {
+    auto err = write_state(cfg_.state_dir, state_);
+    if (err) {
+        // The old file would keep claiming a generation the dataplane may no
+        // longer run (the push just succeeded). Removing needs no space, so
+        // it works on a full disk: no file beats a wrong one.
+        auto path = cfg_.state_dir / "controlplane.json";
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        std::cerr << "wardgate-controlplane: cannot write state file: " << *err << "; "
+                  << (ec ? "could not remove the stale " + path.string() + ": " + ec.message()
+                         : "removed the stale " + path.string())
+                  << "\n";
+    }
+    if (metrics_) metrics_->set_state_file_failed(err.has_value());
+}
+
 void Reloader::finish(std::shared_ptr<Attempt> a, ReloadResult r) {
     double t = now_unix();
     ++state_.reloads;
@@ -218,9 +270,7 @@ void Reloader::finish(std::shared_ptr<Attempt> a, ReloadResult r) {
     for (const auto& w : a->bundle.warnings) std::cerr << "  " << w << "\n";
     for (const auto& e : a->errors) std::cerr << "  " << e << "\n";
 
-    if (!cfg_.state_dir.empty())
-        if (auto err = write_state(cfg_.state_dir, state_))
-            std::cerr << "wardgate-controlplane: cannot write state file: " << *err << "\n";
+    if (!cfg_.state_dir.empty()) write_state_file();
     busy_ = false;
     if (on_done) on_done(state_);
     if (queued_) {

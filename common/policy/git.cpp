@@ -2,58 +2,353 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-
-extern char** environ;
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 
 namespace wg::policy::git {
 
-std::optional<std::string> run(const std::vector<std::string>& argv) {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxOutput = size_t{64} << 20;
+// Programs are looked up here only: the caller's PATH is not ours to trust.
+constexpr const char* kPath = "/usr/bin:/bin";
+
+// The whole environment git gets. Nothing is inherited: GIT_DIR,
+// GIT_INDEX_FILE, GIT_EXTERNAL_DIFF, GIT_SSH_COMMAND... of the caller must
+// not steer it either.
+const std::vector<std::string>& child_env() {
+    static const std::vector<std::string> env = {
+        std::string("PATH=") + kPath,
+        "HOME=/nonexistent",  // no ~/.gitconfig, no ~/.config/git
+        "XDG_CONFIG_HOME=/nonexistent",
+        "LC_ALL=C",
+        "GIT_CONFIG_NOSYSTEM=1",
+        "GIT_CONFIG_SYSTEM=/dev/null",
+        "GIT_CONFIG_GLOBAL=/dev/null",
+        "GIT_ATTR_NOSYSTEM=1",
+        "GIT_TERMINAL_PROMPT=0",
+        "GIT_OPTIONAL_LOCKS=0",  // never refresh (write) the index
+        "GIT_PAGER=cat",
+        "PAGER=cat",
+        "GIT_EDITOR=false",
+        "GIT_NO_REPLACE_OBJECTS=1",  // read the commit as it is, not as refs/replace says
+        "GIT_NO_LAZY_FETCH=1",       // partial clone: never fetch a missing object
+        "GIT_PROTOCOL_FROM_USER=0",
+        "GIT_ALLOW_PROTOCOL=",  // no transport at all
+    };
+    return env;
+}
+
+// Command-line configuration overriding every key that can name a program
+// (or a file to read) which the plumbing we run could consult. Program-valued
+// keys are set to false(1): if anything still ran it, nothing would happen.
+// See git-config(1); keys naming a driver (filter.<driver>.*,
+// diff.<driver>.*, merge.<driver>.*) cannot be enumerated, which is why only
+// driver-free plumbing is run.
+const std::vector<std::string>& safe_config() {
+    static const std::vector<std::string> cfg = {
+        "core.fsmonitor=false",       // hook run on every index read
+        "core.untrackedCache=false",  // ... and its companion cache
+        "core.hooksPath=/dev/null",   // no hooks (post-index-change, ...)
+        "core.pager=cat",             // (no tty anyway; --no-pager too)
+        "core.editor=false",          //
+        "sequence.editor=false",      //
+        "core.sshCommand=false",      // transports: protocol.allow=never
+        "core.gitProxy=false",        // blocks them; these are belt and
+        "core.askPass=",              // braces
+        "credential.helper=",         // empty resets the helper list
+        "core.alternateRefsCommand=false",
+        "uploadpack.packObjectsHook=false",
+        "protocol.allow=never",
+        "diff.external=false",
+        "gpg.program=false",
+        "gpg.openpgp.program=false",
+        "gpg.x509.program=false",
+        "gpg.ssh.program=false",
+        "gpg.ssh.defaultKeyCommand=false",
+        "log.showSignature=false",
+        "core.attributesFile=/dev/null",  // files read from outside the checkout
+        "core.excludesFile=/dev/null",
+        "gc.auto=0",  // no background maintenance
+        "maintenance.auto=false",
+        "safe.bareRepository=explicit",  // a bare repo planted in the policy dir is not one
+    };
+    return cfg;
+}
+
+// Operator-approved checkouts owned by another user (git's safe.directory,
+// given on git's command line because system/global config is ignored).
+std::vector<std::string> safe_directories() {
+    std::vector<std::string> v;
+    const char* env = std::getenv("WARDGATE_GIT_SAFE_DIRECTORY");
+    if (!env) return v;
+    std::istringstream in(env);
+    for (std::string p; std::getline(in, p, ':');)
+        if (!p.empty() && p != "*") v.push_back(p);
+    return v;
+}
+
+std::vector<std::string> git_prefix() {
+    std::vector<std::string> a = {"git", "--no-pager"};
+    for (const auto& c : safe_config()) {
+        a.push_back("-c");
+        a.push_back(c);
+    }
+    for (const auto& d : safe_directories()) {
+        a.push_back("-c");
+        a.push_back("safe.directory=" + d);
+    }
+    return a;
+}
+
+std::string find_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    std::istringstream in(kPath);
+    for (std::string d; std::getline(in, d, ':');) {
+        auto p = d + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0) return p;
+    }
+    return "";
+}
+
+Result spawn(const std::vector<std::string>& argv) {
+    Result r;
+    std::string prog = find_program(argv.at(0));
+    if (prog.empty()) return r;
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& e : child_env()) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
     int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
+    if (::pipe2(out, O_CLOEXEC) != 0) return r;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     // Git's own complaints ("not a git repository") are expected and not ours to print.
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+    int rc = ::posix_spawn(&pid, prog.c_str(), &fa, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
+    ::close(out[1]);
     if (rc != 0) {
-        close(out[0]);
-        return std::nullopt;
+        ::close(out[0]);
+        return r;
     }
-    std::string s;
-    char buf[4096];
+    char buf[65536];
     for (;;) {
-        ssize_t n = read(out[0], buf, sizeof buf);
-        if (n > 0) {
-            s.append(buf, static_cast<size_t>(n));
-            continue;
-        }
+        ssize_t n = ::read(out[0], buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        break;
+        if (n <= 0) break;
+        // Keep reading past the cap so the child never blocks on a full pipe.
+        if (r.out.size() < kMaxOutput) r.out.append(buf, static_cast<size_t>(n));
     }
-    close(out[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    ::close(out[0]);
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-    return s;
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (r.out.size() >= kMaxOutput) r.status = -1;
+    return r;
 }
 
-std::string head_commit(const std::filesystem::path& dir) {
-    auto s = run({"git", "-C", dir.string(), "rev-parse", "--verify", "-q", "HEAD"});
-    if (!s) return "";
-    while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();
-    return *s;
+std::string first_line(const std::string& s) {
+    auto l = s.substr(0, s.find('\n'));
+    while (!l.empty() && l.back() == '\r') l.pop_back();
+    return l;
+}
+
+std::vector<std::string> split0(const std::string& s) {
+    std::vector<std::string> v;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        auto end = s.find('\0', pos);
+        if (end == std::string::npos) end = s.size();
+        if (end > pos) v.push_back(s.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return v;
+}
+
+struct TreeEntry {
+    std::string mode, type, oid;
+};
+
+// `rev-parse --show-prefix`: where `dir` sits in its work tree ("" at the top).
+std::optional<std::string> work_tree_prefix(const fs::path& dir) {
+    auto r = run_git(dir, {"rev-parse", "--is-inside-work-tree", "--show-prefix"});
+    if (r.status != 0) return std::nullopt;
+    std::istringstream in(r.out);
+    std::string inside, prefix;
+    std::getline(in, inside);
+    std::getline(in, prefix);
+    if (inside != "true") return std::nullopt;
+    return prefix;
+}
+
+// Blobs under `prefix` in `commit`, by path relative to `prefix`; nullopt if
+// the commit has no such directory.
+std::optional<std::map<std::string, TreeEntry>> tree_of(const fs::path& dir,
+                                                        const std::string& commit,
+                                                        const std::string& prefix) {
+    auto r = run_git(dir, {"ls-tree", "-r", "-z", "--full-tree", commit + ":" + prefix});
+    if (r.status != 0) return std::nullopt;
+    std::map<std::string, TreeEntry> m;
+    for (const auto& rec : split0(r.out)) {
+        auto tab = rec.find('\t');
+        if (tab == std::string::npos) continue;
+        std::istringstream meta(rec.substr(0, tab));
+        TreeEntry e;
+        meta >> e.mode >> e.type >> e.oid;
+        m[rec.substr(tab + 1)] = e;
+    }
+    return m;
+}
+
+// A tree path we are willing to create under an export directory.
+bool plain_relative(const std::string& p) {
+    if (p.empty() || p.front() == '/') return false;
+    std::istringstream in(p);
+    for (std::string c; std::getline(in, c, '/');)
+        if (c.empty() || c == "." || c == ".." || c == ".git") return false;
+    return true;
+}
+
+}  // namespace
+
+Result run_git(const fs::path& dir, const std::vector<std::string>& args) {
+    auto argv = git_prefix();
+    argv.push_back("-C");
+    argv.push_back(dir.string());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return spawn(argv);
+}
+
+std::optional<std::string> run(const std::vector<std::string>& argv) {
+    if (argv.empty()) return std::nullopt;
+    std::vector<std::string> full = argv;
+    if (argv[0] == "git") {
+        full = git_prefix();
+        full.insert(full.end(), argv.begin() + 1, argv.end());
+    }
+    auto r = spawn(full);
+    if (r.status != 0) return std::nullopt;
+    return r.out;
+}
+
+std::string head_commit(const fs::path& dir) {
+    auto r = run_git(dir, {"rev-parse", "--verify", "-q", "HEAD^{commit}"});
+    return r.status == 0 ? first_line(r.out) : "";
+}
+
+std::optional<fs::path> git_dir(const fs::path& dir) {
+    auto r = run_git(dir, {"rev-parse", "--absolute-git-dir"});
+    if (r.status != 0) return std::nullopt;
+    return fs::path(first_line(r.out));
+}
+
+std::optional<std::string> resolve_commit(const fs::path& dir, const std::string& rev) {
+    if (rev.empty() || rev.front() == '-') return std::nullopt;  // never an option
+    auto r = run_git(dir, {"rev-parse", "--verify", "-q", rev + "^{commit}"});
+    if (r.status != 0) return std::nullopt;
+    return first_line(r.out);
+}
+
+std::optional<std::vector<std::string>> uncommitted(const fs::path& dir,
+                                                    const std::string& commit) {
+    auto prefix = work_tree_prefix(dir);
+    if (!prefix) return std::nullopt;
+    std::map<std::string, TreeEntry> tree;
+    if (!commit.empty())
+        if (auto t = tree_of(dir, commit, *prefix)) tree = std::move(*t);
+    // Tracked (index) plus untracked-but-not-ignored files under dir. Read
+    // from the index only: nothing is re-checked, so no filter runs.
+    auto ls = run_git(dir, {"ls-files", "-z", "--cached", "--others", "--exclude-standard"});
+    if (ls.status != 0) return std::nullopt;
+    std::set<std::string> paths;
+    for (auto& p : split0(ls.out)) paths.insert(p);
+    for (auto& [p, e] : tree) paths.insert(p);
+
+    std::vector<std::string> out;
+    std::vector<std::string> to_hash;
+    for (const auto& p : paths) {
+        auto it = tree.find(p);
+        struct stat st {};
+        bool exists = ::lstat((dir / p).c_str(), &st) == 0;
+        if (it == tree.end()) {
+            if (exists) out.push_back("?? " + p);
+            continue;
+        }
+        const auto& e = it->second;
+        if (e.mode == "160000") continue;  // submodule: not policy
+        if (!exists) {
+            out.push_back(" D " + p);
+        } else if (e.mode == "120000") {
+            std::string target(4096, '\0');
+            ssize_t n = S_ISLNK(st.st_mode)
+                            ? ::readlink((dir / p).c_str(), target.data(), target.size())
+                            : -1;
+            auto blob = run_git(dir, {"cat-file", "blob", e.oid});
+            if (n < 0 || blob.status != 0 || blob.out != target.substr(0, static_cast<size_t>(n)))
+                out.push_back(" M " + p);
+        } else if (!S_ISREG(st.st_mode)) {
+            out.push_back(" M " + p);
+        } else {
+            to_hash.push_back(p);
+        }
+    }
+    if (!to_hash.empty()) {
+        std::vector<std::string> args = {"hash-object", "--no-filters", "--"};
+        args.insert(args.end(), to_hash.begin(), to_hash.end());
+        auto h = run_git(dir, args);
+        if (h.status != 0) return std::nullopt;
+        std::istringstream in(h.out);
+        for (const auto& p : to_hash) {
+            std::string oid;
+            std::getline(in, oid);
+            if (oid != tree[p].oid) out.push_back(" M " + p);
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const std::string& a, const std::string& b) { return a.substr(3) < b.substr(3); });
+    return out;
+}
+
+std::optional<std::string> export_tree(const fs::path& dir, const std::string& commit,
+                                       const fs::path& dest) {
+    auto prefix = work_tree_prefix(dir);
+    if (!prefix) return dir.string() + " is not in a git work tree";
+    auto tree = tree_of(dir, commit, *prefix);
+    if (!tree) return dir.string() + " does not exist in commit " + commit;
+    std::error_code ec;
+    fs::create_directories(dest, ec);
+    if (ec) return "cannot create " + dest.string() + ": " + ec.message();
+    for (const auto& [p, e] : *tree) {
+        if (e.type != "blob" || (e.mode != "100644" && e.mode != "100755")) continue;
+        if (!plain_relative(p)) return "refusing the path '" + p + "' in commit " + commit;
+        auto blob = run_git(dir, {"cat-file", "blob", e.oid});
+        if (blob.status != 0) return "cannot read " + p + " of commit " + commit;
+        auto target = dest / p;
+        fs::create_directories(target.parent_path(), ec);
+        std::ofstream f(target, std::ios::binary | std::ios::trunc);
+        f << blob.out;
+        if (!f) return "cannot write " + target.string();
+    }
+    return std::nullopt;
 }
 
 }  // namespace wg::policy::git

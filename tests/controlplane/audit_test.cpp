@@ -1,5 +1,8 @@
 #include <arpa/inet.h>
 
+#include <iostream>
+#include <sstream>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -228,4 +231,69 @@ TEST_CASE("audit: file output, reopened after logrotate moved it", "[audit]") {
     // Every line parses on its own.
     std::istringstream in(old_text + new_text);
     for (std::string l; std::getline(in, l);) CHECK_NOTHROW(nlohmann::json::parse(l));
+}
+
+namespace {
+// Value of counter `name` whose labels include `label`=`value` (-1: absent).
+double counter(const std::vector<prometheus::MetricFamily>& fams, const std::string& name,
+               const std::string& label, const std::string& value) {
+    for (const auto& f : fams)
+        if (f.name == name)
+            for (const auto& m : f.metric)
+                for (const auto& l : m.label)
+                    if (l.name == label && l.value == value) return m.counter.value;
+    return -1;
+}
+
+// Captures std::cerr for the scope.
+struct CerrCapture {
+    std::ostringstream text;
+    std::streambuf* old = std::cerr.rdbuf(text.rdbuf());
+    ~CerrCapture() { std::cerr.rdbuf(old); }
+    size_t count(const std::string& what) const {
+        size_t n = 0;
+        auto s = text.str();
+        for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+        return n;
+    }
+};
+}  // namespace
+
+TEST_CASE("audit: a full disk loses no record silently", "[audit][disk]") {
+    cp::PolicyBook book;
+    book.add(7, std::make_shared<policy::CompiledPolicy>(fake_policy()));
+    cp::AuditConfig cfg;
+    cfg.file = "/dev/full";  // every write fails with ENOSPC, like a full /var/log
+    cfg.summary_interval = std::chrono::seconds(10);
+    cfg.gateway = "g";
+    cp::AuditLog log(cfg, &book);
+    REQUIRE_FALSE(log.open().has_value());
+    CerrCapture err;
+
+    auto t0 = Clock::time_point{} + std::chrono::hours(1);
+    auto batch = [](int n) {
+        mgmt::AuditBatch b;
+        for (int i = 0; i < n; ++i) {
+            std::string src = "198.18.10." + std::to_string(i + 1);  // distinct: no rate limit
+            b.events.push_back(event(src.c_str(), "198.18.20.5", 1, policy::kNoRule));
+        }
+        return b;
+    };
+    log.ingest(batch(100), t0);
+    auto fams = log.Collect();
+    CHECK(counter(fams, "wardgate_audit_lost_total", "reason", "write_failed") == 100);
+    CHECK(counter(fams, "wardgate_audit_lost_total", "reason", "ring_full") == 0);
+    CHECK(counter(fams, "wardgate_audit_events_total", "verdict", "denied") == 0);
+    INFO(err.text.str());
+    CHECK(err.count("audit log write failed") == 1);
+    CHECK(err.count("No space left on device (ENOSPC), 100 records lost") == 1);
+
+    // More failures right after: counted, but the log is not flooded.
+    log.ingest(batch(50), t0 + std::chrono::seconds(1));
+    CHECK(err.count("audit log write failed") == 1);
+    CHECK(counter(log.Collect(), "wardgate_audit_lost_total", "reason", "write_failed") == 150);
+    // A minute later the pending count is reported, once.
+    log.tick(t0 + std::chrono::seconds(61));
+    CHECK(err.count("audit log write failed") == 2);
+    CHECK(err.count("ENOSPC), 50 records lost") == 1);
 }

@@ -47,6 +47,8 @@ class FakeDataplane {
     std::vector<std::vector<uint8_t>> pushes;  // every image received
     bool refuse = false;
     bool answer = true;
+    bool serves_audit = true;  // false: answer audit drains with an error (old dataplane)
+    int stats_requests = 0, audit_drains = 0;
     std::function<std::string(const std::vector<uint8_t>&)>
         commit_of;  // the image's commit  // false: swallow LoadPolicy requests (no
                     // acknowledgement)
@@ -111,6 +113,20 @@ class FakeDataplane {
                 send(c, mgmt::MsgType::LoadPolicyResponse, f.request_id, mgmt::encode(r));
                 break;
             }
+            case mgmt::MsgType::StatsRequest: {
+                ++stats_requests;
+                send(c, mgmt::MsgType::StatsResponse, f.request_id,
+                     mgmt::encode(stats::Snapshot{}));
+                break;
+            }
+            case mgmt::MsgType::AuditDrainRequest:
+                ++audit_drains;
+                if (serves_audit) {
+                    send(c, mgmt::MsgType::AuditDrainResponse, f.request_id,
+                         mgmt::encode(mgmt::AuditBatch{}));
+                    break;
+                }
+                [[fallthrough]];
             default: {
                 mgmt::ErrorResponse e{404, "unsupported"};
                 send(c, mgmt::MsgType::Error, f.request_id, mgmt::encode(e));

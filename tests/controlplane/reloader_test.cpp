@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include "fake_dataplane.hpp"
-#include "git_info.hpp"
+#include "policy/git.hpp"
 #include "reloader.hpp"
 #include "test_util.hpp"
 
@@ -31,7 +35,7 @@ cp::CompiledBundle fake_compile(const fs::path& dir) {
     b.image.assign(text.begin(), text.end());
     b.hash = fake_hash(b.image);
     p->content_hash = b.hash;
-    if (auto head = cp::git_head(dir)) p->commit = *head;
+    p->commit = policy::git::head_commit(dir);
     b.commit = p->commit;
     b.policy = p;
     b.ok = true;
@@ -49,6 +53,7 @@ struct Rig {
     cp::ReloadMetrics metrics;
     std::unique_ptr<cp::PolicyBook> bookp = std::make_unique<cp::PolicyBook>();
     std::unique_ptr<cp::Reloader> r;
+    cp::CompileFn compile = fake_compile;
     int done = 0;
 
     explicit Rig(bool require_committed = false) {
@@ -57,8 +62,7 @@ struct Rig {
         test::write_text(policy / "policy.txt", "v1");
         // The real dataplane reports the commit carried in the image.
         dp.commit_of = [this](const std::vector<uint8_t>&) {
-            auto h = cp::git_head(policy);
-            return h ? *h : std::string();
+            return policy::git::head_commit(policy);
         };
         dp.start();
         make_reloader(require_committed);
@@ -72,7 +76,7 @@ struct Rig {
         cfg.state_dir = state;
         cfg.require_committed = require_committed;
         cfg.push_timeout = std::chrono::milliseconds(500);
-        r = std::make_unique<cp::Reloader>(io, client, cfg, fake_compile, nullptr, &store, &metrics,
+        r = std::make_unique<cp::Reloader>(io, client, cfg, compile, nullptr, &store, &metrics,
                                            bookp.get());
         r->on_done = [this](const cp::ReloadState&) { ++done; };
     }
@@ -249,14 +253,114 @@ TEST_CASE("reload: --require-committed refuses uncommitted changes, reports the 
     git("commit -q -m v1");
     s = rig.reload();
     CHECK(s.last_result == "ok");
-    auto head = cp::git_head(rig.policy);
-    REQUIRE(head);
-    CHECK(s.commit == *head);
-    CHECK(rig.state_json()["commit"] == *head);
+    auto head = policy::git::head_commit(rig.policy);
+    REQUIRE(!head.empty());
+    CHECK(s.commit == head);
+    CHECK(rig.state_json()["commit"] == head);
 
     test::write_text(rig.policy / "policy.txt", "v2");  // edited, not committed
     s = rig.reload();
     CHECK(s.last_result == "rejected");
     CHECK(rig.dp.pushes.size() == 1);
-    CHECK(s.commit == *head);  // still the reviewed one
+    CHECK(s.commit == head);  // still the reviewed one
+}
+
+TEST_CASE("reload: the loop keeps serving timers and posted work while a compile runs",
+          "[reload][thread]") {
+    Rig rig;
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
+    std::atomic<bool> compiling{false};
+    // A slow compile (a huge policy, a slow disk): it waits for the test to
+    // release it. The 10 s bound only keeps the old, blocking code from
+    // hanging this test: there the loop is stuck until the bound passes.
+    rig.compile = [&](const fs::path& dir) {
+        compiling = true;
+        {
+            std::unique_lock lk(m);
+            cv.wait_for(lk, std::chrono::seconds(10), [&] { return released; });
+        }
+        auto b = fake_compile(dir);
+        compiling = false;
+        return b;
+    };
+    rig.make_reloader();
+    rig.r->request("slow");
+    int before = rig.done;
+    // While compiling: a timer (stats poll, audit drain) and posted work run.
+    bool timer_ran_while_compiling = false, posted_ran_while_compiling = false;
+    boost::asio::steady_timer t(rig.io);
+    REQUIRE(test::run_until(rig.io, [&] { return compiling.load(); }));
+    t.expires_after(std::chrono::milliseconds(1));
+    t.async_wait([&](boost::system::error_code) { timer_ran_while_compiling = compiling; });
+    boost::asio::post(rig.io, [&] { posted_ran_while_compiling = compiling; });
+    REQUIRE(test::run_until(
+        rig.io, [&] { return timer_ran_while_compiling; }, std::chrono::seconds(15)));
+    CHECK(posted_ran_while_compiling);
+    CHECK(rig.r->busy());
+    {
+        std::lock_guard lk(m);
+        released = true;
+    }
+    cv.notify_all();
+    REQUIRE(test::run_until(rig.io, [&] { return rig.done > before && !rig.r->busy(); }));
+    CHECK(rig.r->state().last_result == "ok");
+    CHECK(rig.dp.pushes.size() == 1);
+}
+
+TEST_CASE("reload: destroying the reloader during a compile is safe", "[reload][thread]") {
+    Rig rig;
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
+    std::atomic<bool> compiling{false};
+    // Held until the test releases it, so the result cannot have been
+    // handled before the reloader goes away.
+    rig.compile = [&](const fs::path& dir) {
+        compiling = true;
+        std::unique_lock lk(m);
+        cv.wait_for(lk, std::chrono::seconds(10), [&] { return released; });
+        return fake_compile(dir);
+    };
+    rig.make_reloader();
+    rig.r->request("then destroyed");
+    REQUIRE(test::run_until(rig.io, [&] { return compiling.load(); }));
+    {
+        std::lock_guard lk(m);
+        released = true;
+    }
+    cv.notify_all();
+    rig.r.reset();  // joins the worker; its posted result must not run
+    rig.io.restart();
+    rig.io.run_for(std::chrono::milliseconds(50));
+    CHECK(rig.done == 0);
+    CHECK(rig.dp.pushes.empty());
+}
+
+TEST_CASE("reload: a state file that cannot be written never claims the old generation",
+          "[reload][disk]") {
+    Rig rig;
+    CHECK(rig.reload().generation == 1);
+    CHECK(rig.state_json()["generation"] == 1);
+    // The atomic writer's temporary name is taken by a directory: every
+    // write fails, as on a full /run (ENOSPC), also for root.
+    fs::create_directories(rig.state / ("controlplane.json.tmp." + std::to_string(::getpid())));
+    test::write_text(rig.policy / "policy.txt", "v2");
+    auto s = rig.reload();
+    CHECK(s.last_result == "ok");
+    CHECK(rig.dp.generation == 2);
+    // Either no state file, or one that tells the truth.
+    if (fs::exists(rig.state / "controlplane.json")) CHECK(rig.state_json()["generation"] == 2);
+    auto stale = [&] {
+        for (const auto& f : rig.metrics.Collect())
+            if (f.name == "wardgate_policy_state_file_failed") return f.metric.at(0).gauge.value;
+        return -1.0;
+    };
+    CHECK(stale() == 1);
+    // Writable again: the next attempt restores it.
+    fs::remove(rig.state / ("controlplane.json.tmp." + std::to_string(::getpid())));
+    s = rig.reload();
+    CHECK(rig.state_json()["generation"] == 2);
+    CHECK(stale() == 0);
 }
