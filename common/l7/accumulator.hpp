@@ -26,7 +26,7 @@ namespace wg::l7 {
 
 // Bytes of the initiator's stream a flow may hold. Every verdict needs far
 // less (DICOM 75, HL7 up to MSH-9 ~ 60-150, SMB1 NEGOTIATE behind a NetBIOS
-// session request ~ 300), with room for long HL7 MSH-3..MSH-8.
+// session request ~ 230), with room for long HL7 MSH-3..MSH-8.
 inline constexpr uint32_t kFlowBudget = 512;
 // Slots per lcore: 4096 x (512 + 24) bytes ~ 2.1 MiB. A slot lives from the
 // first payload to the verdict (normally one round trip), so 4096 covers
