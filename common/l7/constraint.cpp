@@ -107,14 +107,14 @@ void summarize(const NtpPacket& f, AuditValue& s) {
 }
 
 template <typename C, typename Fields>
-Verdict finish(const C& c, const Result<Fields>& r) {
+Verdict finish(const C& c, const Result<Fields>& r, AuditValue* summary) {
     Verdict v;
     v.status = r.status;
     v.need = r.need;
     v.reason = r.reason;
     v.value = r.value;
     if (r.status != Status::Ok) return v;
-    summarize(r.fields, v.summary);
+    if (summary) summarize(r.fields, *summary);
     Decision d = check(c, r.fields);
     if (!d.allowed()) {
         v.status = Status::Violation;
@@ -126,16 +126,16 @@ Verdict finish(const C& c, const Result<Fields>& r) {
 
 }  // namespace
 
-Verdict inspect(const Constraint& c, Bytes prefix) {
+Verdict inspect(const Constraint& c, Bytes prefix, AuditValue* summary) {
     switch (c.index()) {
         case 0:
-            return finish(*std::get_if<DicomConstraint>(&c), parse_dicom(prefix));
+            return finish(*std::get_if<DicomConstraint>(&c), parse_dicom(prefix), summary);
         case 1:
-            return finish(*std::get_if<Hl7Constraint>(&c), parse_hl7(prefix));
+            return finish(*std::get_if<Hl7Constraint>(&c), parse_hl7(prefix), summary);
         case 2:
-            return finish(*std::get_if<SmbConstraint>(&c), parse_smb(prefix));
+            return finish(*std::get_if<SmbConstraint>(&c), parse_smb(prefix), summary);
         default:
-            return finish(*std::get_if<NtpConstraint>(&c), parse_ntp(prefix));
+            return finish(*std::get_if<NtpConstraint>(&c), parse_ntp(prefix), summary);
     }
 }
 

@@ -55,12 +55,14 @@ struct Verdict {
     uint32_t need = 0;             // NeedMore: total prefix length needed at least
     Reason reason = Reason::None;  // Violation
     AuditValue value;              // Violation: the offending value, escaped
-    AuditValue summary;            // Ok/Violation after a full parse: "calling=X called=Y"
 };
 
 // Parse + check. For TCP pass the contiguous prefix of the initiator's byte
 // stream (FirstPayloadPool); for NTP the whole datagram. Allocation-free.
-Verdict inspect(const Constraint& c, Bytes prefix);
+// `summary` (optional, for explain and audit; costs an escape pass, so the
+// dataplane passes nullptr): the parsed fields, "calling=X called=Y", set
+// when the parse got that far (Ok, or a constraint violation).
+Verdict inspect(const Constraint& c, Bytes prefix, AuditValue* summary = nullptr);
 
 // Policy-compile-time builders: the policy model's lists in, compiled form out.
 // Each returns an error message for the policy author, empty on success.

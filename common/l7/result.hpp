@@ -64,8 +64,12 @@ std::string_view reason_name(Reason r);
 inline constexpr size_t kAuditValueMax = 64;
 
 struct AuditValue {
-    char text[kAuditValueMax + 1] = {};
+    // Only text[0..len] is meaningful; not zero-filled so that a Result on
+    // the hot path costs no memset.
+    char text[kAuditValueMax + 1];
     uint8_t len = 0;
+
+    AuditValue() { text[0] = '\0'; }
 
     std::string_view view() const { return {text, len}; }
     // Escapes raw bytes into this value (replacing what was there).
@@ -91,7 +95,7 @@ struct Result {
     uint32_t need = 0;  // NeedMore only: total prefix length needed at least
     Reason reason = Reason::None;
     AuditValue value;
-    Fields fields{};
+    Fields fields;  // default-initialized: no memset of text buffers on the hot path
 
     static Result need_more(uint32_t total) {
         Result r;
@@ -129,7 +133,7 @@ struct Decision {
 // payload so that results never point into packet memory.
 template <size_t N>
 struct FixedText {
-    char data[N] = {};
+    char data[N];  // only data[0..len) is meaningful
     uint8_t len = 0;
     std::string_view view() const { return {data, len}; }
 };

@@ -40,7 +40,7 @@ R parse_negotiate(Bytes p, size_t m, size_t msg_end, SmbMessage& f) {
         r.value.set_uint(static_cast<uint32_t>(byte_count));
         return r;
     }
-    f.dialects.set(std::string_view{});
+    const size_t list = at;
     while (at < end) {
         if (at >= p.size()) return R::need_more(need(at + 1));
         if (p[at] != 0x02) {  // buffer format "dialect string"
@@ -53,13 +53,21 @@ R parse_negotiate(Bytes p, size_t m, size_t msg_end, SmbMessage& f) {
         if (e == end)
             return R::violation(Reason::SmbBadNegotiate, p.subspan(s, std::min(e, p.size()) - s));
         if (e >= p.size()) return R::need_more(need(e + 1));
-        Bytes dialect = p.subspan(s, e - s);
-        if (f.dialects.len) f.dialects.append(std::string_view(","));
-        f.dialects.append(dialect);
         // One SMB2 dialect is enough: decide without waiting for the rest.
-        if (is_smb2_dialect(dialect)) f.offers_smb2 = true;
-        if (f.offers_smb2) return R::ok(f);
+        if (is_smb2_dialect(p.subspan(s, e - s))) {
+            f.offers_smb2 = true;
+            return R::ok(f);
+        }
         at = e + 1;
+    }
+    // No SMB2 dialect: the list is the audit value if the policy denies SMB1.
+    // Built only here, off the common path; the list was validated above.
+    for (size_t a = list; a < end;) {
+        size_t e = a + 1;
+        while (p[e] != 0) ++e;
+        if (f.dialects.len) f.dialects.append(std::string_view(","));
+        f.dialects.append(p.subspan(a + 1, e - a - 1));
+        a = e + 1;
     }
     return R::ok(f);
 }

@@ -31,7 +31,8 @@ struct SmbMessage {
     uint8_t smb1_command = 0;              // Smb1 only
     bool offers_smb2 = false;              // Smb1 NEGOTIATE only
     uint16_t smb2_command = 0;             // Smb2 only
-    AuditValue dialects;                   // Smb1 NEGOTIATE: "NT LM 0.12,SMB 2.002,..."
+    AuditValue
+        dialects;  // Smb1 NEGOTIATE without SMB2 dialect: "PC NETWORK PROGRAM 1.0,NT LM 0.12"
 };
 
 Result<SmbMessage> parse_smb(Bytes prefix);

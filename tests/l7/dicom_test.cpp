@@ -127,7 +127,9 @@ TEST_CASE("dicom reason: dicom_calling_ae_denied / dicom_called_ae_denied", "[l7
     CHECK(foreign.status == Status::Violation);
     CHECK(foreign.reason == Reason::DicomCallingAeDenied);
     CHECK(foreign.value.view() == "EVIL_WS");
-    CHECK(foreign.summary.view() == "calling=EVIL_WS called=PACS");
+    AuditValue summary;
+    inspect(c, span_of(associate_rq("PACS", "EVIL_WS")), &summary);
+    CHECK(summary.view() == "calling=EVIL_WS called=PACS");
     auto other_pacs = inspect_bytes(c, associate_rq("PACS2", "US_CART_7"));
     CHECK(other_pacs.reason == Reason::DicomCalledAeDenied);
     CHECK(other_pacs.value.view() == "PACS2");

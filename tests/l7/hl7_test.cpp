@@ -112,7 +112,9 @@ TEST_CASE("hl7 reasons: sending application / facility / message type denied", "
     auto app = inspect_bytes(c, hl7_oru("EVILAPP"));
     CHECK(app.reason == Reason::Hl7SendingAppDenied);
     CHECK(app.value.view() == "EVILAPP");
-    CHECK(app.summary.view() == "msh3=EVILAPP msh4=ICU3 msh9=ORU^R01");
+    AuditValue summary;
+    inspect(c, span_of(hl7_oru("EVILAPP")), &summary);
+    CHECK(summary.view() == "msh3=EVILAPP msh4=ICU3 msh9=ORU^R01");
     auto fac = inspect_bytes(c, hl7_oru("MONGW", "ER"));
     CHECK(fac.reason == Reason::Hl7SendingFacilityDenied);
     CHECK(fac.value.view() == "ER");

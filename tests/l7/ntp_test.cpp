@@ -19,7 +19,9 @@ TEST_CASE("ntp: mode and version from byte 0", "[l7][ntp]") {
     CHECK(r.fields.mode == 3);
     CHECK(r.fields.version == 4);
     CHECK(inspect_bytes(modes({3}), ntp_client()).status == Status::Ok);
-    CHECK(inspect_bytes(modes({3}), ntp_client()).summary.view() == "mode=3 version=4");
+    AuditValue summary;
+    inspect(modes({3}), span_of(ntp_client()), &summary);
+    CHECK(summary.view() == "mode=3 version=4");
 }
 
 TEST_CASE("ntp reason: ntp_mode_denied (ntpq control, monlist)", "[l7][ntp]") {
