@@ -61,6 +61,17 @@ class FirstPayloadPool {
         return now - slots_[id].started >= timeout;
     }
 
+    // After an Ok verdict the caller keeps the slot until the responder's ACK
+    // covers the inspected prefix: until then a retransmission of those
+    // bytes may still reach the server, so feed() keeps checking it (a
+    // rewritten retransmission is Mismatch even after the verdict). True
+    // when `ack` (the responder's cumulative ACK) is at or past the prefix
+    // end: the caller may release the slot.
+    bool acked(SlotId id, uint32_t ack) const {
+        const Slot& s = slots_[id];
+        return static_cast<int32_t>(ack - (s.base_seq + s.len)) >= 0;
+    }
+
     uint32_t capacity() const { return capacity_; }
     uint32_t in_use() const { return capacity_ - free_count_; }
 

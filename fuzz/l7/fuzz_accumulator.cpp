@@ -56,6 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 else
                     l7fuzz::require(p.size() == shadow[s].size());
                 shadow[s].assign(p.begin(), p.end());
+                uint32_t end = base[s] + uint32_t(p.size());
+                l7fuzz::require(pool.acked(ids[s], end));
+                if (!p.empty()) l7fuzz::require(!pool.acked(ids[s], end - 1));
                 break;
             }
         }

@@ -106,6 +106,20 @@ TEST_CASE("accumulator: the pool is fixed; exhaustion returns kNoSlot", "[l7][ac
     CHECK(pool.in_use() == 3);
 }
 
+TEST_CASE("accumulator: after a verdict, the slot stays until the prefix is ACKed",
+          "[l7][accumulator]") {
+    FirstPayloadPool pool(1);
+    SlotId id = pool.acquire(0xfffffffcu, 0);
+    REQUIRE(pool.feed(id, 0xfffffffcu, sv("US_CART_1")) == Feed::Grew);  // verdict Ok here
+    CHECK_FALSE(pool.acked(id, 0xfffffffcu));
+    CHECK_FALSE(pool.acked(id, 4u));  // 8 of 9 bytes, across the wrap
+    // Meanwhile a rewritten retransmission (the server may not have the
+    // original yet) is still caught.
+    CHECK(pool.feed(id, 0xfffffffcu, sv("EVIL_WS_1")) == Feed::Mismatch);
+    CHECK(pool.acked(id, 5u));
+    CHECK(pool.acked(id, 100u));
+}
+
 TEST_CASE("accumulator: timeouts use the caller's clock", "[l7][accumulator]") {
     FirstPayloadPool pool(1);
     SlotId id = pool.acquire(0, 1000);
