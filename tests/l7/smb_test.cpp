@@ -123,3 +123,22 @@ TEST_CASE("smb: every prefix and split of SMB1/SMB2 negotiates", "[l7][smb][segm
 TEST_CASE("smb: a Windows negotiate behind a session request fits the flow budget", "[l7][smb]") {
     CHECK(with_session_request(smb1_negotiate(kWindowsDialects)).size() <= kFlowBudget);
 }
+
+TEST_CASE("smb: real smbclient first messages (SMB3, NT1-only, multi-protocol)", "[l7][smb]") {
+    auto smb3 = inspect_bytes(kNoSmb1, kSmbclientSmb3Negotiate);
+    CHECK(smb3.status == Status::Ok);
+    auto nt1 = inspect_bytes(kNoSmb1, kSmbclientNt1Negotiate);
+    CHECK(nt1.status == Status::Violation);
+    CHECK(nt1.reason == Reason::Smb1NegotiateNoSmb2);
+    CHECK(nt1.value.view() == "NT LANMAN 1.0,NT LM 0.12");
+    auto multi = parse_smb(span_of(kSmbclientMultiProtocolNegotiate));
+    REQUIRE(multi.status == Status::Ok);
+    CHECK(multi.fields.kind == SmbKind::Smb1);
+    CHECK(multi.fields.offers_smb2);
+    CHECK(inspect_bytes(kNoSmb1, kSmbclientMultiProtocolNegotiate).status == Status::Ok);
+    for (const Buf& m :
+         {kSmbclientSmb3Negotiate, kSmbclientNt1Negotiate, kSmbclientMultiProtocolNegotiate}) {
+        check_every_prefix(kNoSmb1, m);
+        check_every_split(kNoSmb1, m);
+    }
+}
