@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct NtpConstraint {
 };
 
 using Constraint = std::variant<DicomConstraint, Hl7Constraint, SmbConstraint, NtpConstraint>;
+
+// Flat, pointer-free: the compiled image and the dataplane may copy them as bytes.
+static_assert(std::is_trivially_copyable_v<DicomConstraint>);  // 580 bytes
+static_assert(std::is_trivially_copyable_v<Hl7Constraint>);    // 3174 bytes
+static_assert(std::is_trivially_copyable_v<SmbConstraint>);
+static_assert(std::is_trivially_copyable_v<NtpConstraint>);
 
 Protocol protocol_of(const Constraint& c);
 
