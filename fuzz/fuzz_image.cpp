@@ -11,15 +11,22 @@
 // the whole body has been decoded and cross-checked.
 //
 // Property beyond "no crash": an image the decoder accepts re-encodes to a
-// canonical image that decodes and re-encodes to the same bytes.
+// canonical image that decodes and re-encodes to the same bytes. The decode
+// runs under an allocation budget (alloc_budget.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "alloc_budget.hpp"
 #include "policy/image.hpp"
 #include "wire/bytes.hpp"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    wg::fuzz::AllocBudget::install();
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace wg::policy;
@@ -34,7 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     std::vector<uint8_t> once;
     try {
-        auto p = decode_image(img);
+        auto p = [&] {
+            wg::fuzz::AllocBudget budget(img.size());
+            return decode_image(img);
+        }();
         once = encode_image(p);
     } catch (const ImageError&) {
         return 0;

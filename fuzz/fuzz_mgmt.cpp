@@ -9,13 +9,16 @@
 // Property beyond "no crash": whatever a decoder accepts re-encodes to a
 // canonical form that decodes and re-encodes to the same bytes, so an
 // encoder/decoder pair that disagrees (a field dropped, a count off by one)
-// is a finding, not only memory errors.
+// is a finding, not only memory errors. And the first decode of each input
+// runs under an allocation budget (alloc_budget.hpp): a decoder that
+// allocates far more than it was sent is a finding at any input size.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "alloc_budget.hpp"
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"
 #include "wire/bytes.hpp"
@@ -29,7 +32,11 @@ template <typename Decode>
 void round_trip(Span in, Decode decode) {
     Bytes once;
     try {
-        once = wg::mgmt::encode(decode(in));
+        auto decoded = [&] {
+            wg::fuzz::AllocBudget budget(in.size());
+            return decode(in);
+        }();
+        once = wg::mgmt::encode(decoded);
     } catch (const wg::wire::DecodeError&) {
         return;  // rejected: the expected outcome for most inputs
     }
@@ -44,6 +51,7 @@ void frames(Span in) {
         wg::mgmt::FrameDecoder d;
         std::vector<wg::mgmt::Frame> got;
         try {
+            wg::fuzz::AllocBudget budget(in.size());
             if (pass == 0) {
                 d.feed(in);
                 while (auto f = d.next()) got.push_back(std::move(*f));
@@ -69,6 +77,11 @@ void frames(Span in) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    wg::fuzz::AllocBudget::install();
+    return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return -1;
