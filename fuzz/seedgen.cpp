@@ -1,0 +1,133 @@
+// Writes the binary seed corpora with the project's own encoders, so the
+// seeds follow the wire formats when they change:
+//   fuzz-seedgen OUT POLICY_DIR...
+// OUT/mgmt/*: one encoded message per decoder (first byte = the harness's
+// decoder selector), shaped like the unit tests' (tests/unit/messages_test.cpp),
+// plus framed streams; OUT/image/*: the image of each POLICY_DIR that
+// compiles. fuzz/gen-seeds runs it and adds the text and frame seeds.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "mgmt/frame.hpp"
+#include "mgmt/messages.hpp"
+#include "policy/compiler.hpp"
+#include "policy/image.hpp"
+#include "stats/latency_histogram.hpp"
+
+namespace fs = std::filesystem;
+namespace m = wg::mgmt;
+using Bytes = std::vector<uint8_t>;
+
+namespace {
+
+fs::path g_out;
+
+void put(const std::string& dir, const std::string& name, const Bytes& b) {
+    fs::create_directories(g_out / dir);
+    std::ofstream(g_out / dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+}
+
+void put_msg(uint8_t selector, const std::string& name, const Bytes& payload) {
+    Bytes b{selector};
+    b.insert(b.end(), payload.begin(), payload.end());
+    put("mgmt", name, b);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: fuzz-seedgen OUT [POLICY_DIR...]\n");
+        return 2;
+    }
+    g_out = argv[1];
+
+    m::Status s;
+    s.version = "1.2.3";
+    s.pid = 42;
+    s.uptime_ns = 123456789;
+    s.workers = 2;
+    s.ports = {{"clinical", "net_pcap0", 0}, {"core", "net_pcap1", 1}};
+    s.policy_generation = 7;
+    s.policy_hash = "abc";
+    s.policy_commit = "deadbeef";
+    s.mode = "normal";
+    put_msg(1, "status", m::encode(s));
+
+    wg::stats::Snapshot st;
+    st.tsc_hz = 3'000'000'000;
+    st.uptime_ns = 5;
+    st.ports.push_back({"clinical", "p0", 1, 2, 3, 4, 5, 6, 7});
+    wg::stats::ClassCounters c;
+    c.cls = "infusion-pump";
+    c.packets = {1, 2, 3, 4};
+    c.bytes = {10, 20, 30, 40};
+    st.classes.push_back(c);
+    st.rules.push_back({"infusion-pump/ntp", 3, 300});
+    st.drops.push_back({"malformed", 9});
+    st.gauges.push_back({"flow_table_entries", 12});
+    st.counters.push_back({"new_flows", 99});
+    st.workers.push_back({1, 100, 5, 50});
+    wg::stats::Histogram h;
+    h.path = "bypass";
+    h.counts.assign(wg::stats::kHistBuckets, 0);
+    h.counts[wg::stats::hist_index(1500)] = 3;
+    h.counts[wg::stats::kHistBuckets - 1] = 1;
+    h.sum_ns = 4500;
+    st.histograms.push_back(h);
+    put_msg(2, "stats", m::encode(st));
+    // A dataplane with many classes sends many (mostly idle) histograms.
+    wg::stats::Histogram idle;
+    idle.counts.assign(wg::stats::kHistBuckets, 0);
+    st.histograms.assign(16, idle);
+    put_msg(2, "stats-idle-histograms", m::encode(st));
+
+    put_msg(3, "load-request", m::encode(m::LoadPolicyRequest{{1, 2, 3, 4, 5, 6, 7, 8}}));
+    put_msg(4, "load-response-ok", m::encode(m::LoadPolicyResponse{true, 3, ""}));
+    put_msg(4, "load-response-err", m::encode(m::LoadPolicyResponse{false, 2, "bad image"}));
+    put_msg(5, "error", m::encode(m::ErrorResponse{4, "unknown message type"}));
+
+    m::AuditBatch ab;
+    ab.lost = 2;
+    m::AuditEvent e;
+    e.family = 6;
+    e.proto = 6;
+    e.src[15] = 1;
+    e.dport = 445;
+    e.rule = 12;
+    e.suppressed = 5;
+    ab.events.push_back(e);
+    e.family = 4;
+    e.proto = 17;
+    e.vlan = 120;
+    ab.events.push_back(e);
+    put_msg(6, "audit", m::encode(ab));
+    put_msg(7, "test-hook", m::encode(m::TestHook{"stall-worker", 250}));
+
+    // Framed streams: a request and its response back to back, as on the socket.
+    Bytes stream = m::encode_frame(m::MsgType::StatusRequest, 1, {});
+    auto resp = m::encode_frame(m::MsgType::StatusResponse, 1, m::encode(s));
+    stream.insert(stream.end(), resp.begin(), resp.end());
+    put_msg(0, "frames", stream);
+    put_msg(0, "frame-stats", m::encode_frame(m::MsgType::StatsResponse, 9, m::encode(st)));
+
+    for (int i = 2; i < argc; ++i) {
+        auto r = wg::policy::compile_directory(argv[i]);
+        if (!r.ok()) {
+            std::fprintf(stderr, "fuzz-seedgen: %s does not compile, no image seed\n", argv[i]);
+            continue;
+        }
+        r.policy->commit = "";  // deterministic seeds whatever the checkout
+        auto img = wg::policy::encode_image(*r.policy);
+        auto name = fs::path(argv[i]).lexically_normal().relative_path().string();
+        for (auto& ch : name)
+            if (ch == '/') ch = '-';
+        put("image", name, img);
+        put_msg(3, "load-request-" + name, m::encode(m::LoadPolicyRequest{img}));
+    }
+    return 0;
+}
