@@ -46,24 +46,10 @@ std::string str_of(const nlohmann::json& j, const char* k) {
 int reload(const Args& args, std::ostream& out, std::ostream& err) {
     std::string dir = "/run/wardgate";
     int timeout = 30;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--state-dir" && i + 1 < args.size())
-            dir = args[++i];
-        else if (args[i] == "--timeout" && i + 1 < args.size()) {
-            try {
-                timeout = std::stoi(args[++i]);
-            } catch (...) {
-                timeout = 0;
-            }
-            if (timeout <= 0 || timeout > 3600) {
-                err << "wardgate reload: --timeout must be 1-3600 seconds\n";
-                return kExitUsage;
-            }
-        } else {
-            err << "usage: wardgate reload [--state-dir DIR] [--timeout S]\n";
-            return kExitUsage;
-        }
-    }
+    opt::Table ot("usage: wardgate reload [--state-dir DIR] [--timeout S]");
+    ot.str({"--state-dir"}, "DIR", dir, "control plane pid and state files (default " + dir + ")");
+    add_timeout_option(ot, timeout, "wait this long for the reload's result (default 30)");
+    if (int rc = parse_args(ot, "reload", args, nullptr, out, err); rc >= 0) return rc;
     std::string pidfile = dir + "/controlplane.pid", statefile = dir + "/controlplane.json";
     std::ifstream pf(pidfile);
     long pid = 0;

@@ -38,11 +38,11 @@ using namespace wg;
 int main(int argc, char** argv) {
     cp::Options opt;
     if (auto err = cp::parse_options(argc, argv, opt)) {
-        std::cerr << "wardgate-controlplane: " << *err << "\n" << cp::kUsage;
+        std::cerr << "wardgate-controlplane: " << *err << "\n" << cp::usage();
         return 2;
     }
     if (opt.help) {
-        std::cout << cp::kUsage;
+        std::cout << cp::usage();
         return 0;
     }
     std::signal(SIGPIPE, SIG_IGN);

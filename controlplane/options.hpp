@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "cli/options.hpp"
+
 namespace wg::cp {
 
 struct Options {
@@ -27,7 +29,10 @@ struct Options {
 };
 
 std::optional<std::string> parse_options(int argc, char** argv, Options& o);
-extern const char* kUsage;
+// The --help text, generated from the option table.
+std::string usage();
+// Declares every option (parsing and help text) bound to `o`.
+void add_options(opt::Table& t, Options& o);
 
 // True if ADDR:PORT binds to a loopback address (127.0.0.0/8, [::1], localhost).
 bool is_loopback_listen(const std::string& addr);

@@ -35,5 +35,7 @@ struct Options {
 // on bad input.
 std::optional<std::string> parse_options(int argc, char** argv, Options& out);
 std::string usage(const char* prog);
+// Declares every option (parsing and help text) bound to `o`.
+void add_options(opt::Table& t, Options& o);
 
 }  // namespace wg::dp
