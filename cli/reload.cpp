@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "contract/paths.hpp"
 
 namespace wg::cli {
 
@@ -44,13 +45,14 @@ std::string str_of(const nlohmann::json& j, const char* k) {
 }  // namespace
 
 int reload(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir = "/run/wardgate";
+    std::string dir = contract::kStateDir;
     int timeout = 30;
     opt::Table ot("usage: wardgate reload [--state-dir DIR] [--timeout S]");
     ot.str({"--state-dir"}, "DIR", dir, "control plane pid and state files (default " + dir + ")");
     add_timeout_option(ot, timeout, "wait this long for the reload's result (default 30)");
     if (int rc = parse_args(ot, "reload", args, nullptr, out, err); rc >= 0) return rc;
-    std::string pidfile = dir + "/controlplane.pid", statefile = dir + "/controlplane.json";
+    std::string pidfile = dir + "/" + contract::kPidFileName,
+                statefile = dir + "/" + contract::kStateFileName;
     std::ifstream pf(pidfile);
     long pid = 0;
     if (!(pf >> pid) || pid <= 1) {

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "commands.hpp"
+#include "contract/paths.hpp"
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"
 
@@ -92,7 +93,7 @@ std::string duration(uint64_t ns) {
 }  // namespace
 
 int status(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string path = "/run/wardgate/dataplane.sock";
+    std::string path = contract::kDataplaneSocket;
     int timeout = 5;
     opt::Table ot("usage: wardgate status [--socket PATH] [--timeout S]");
     ot.str({"--socket"}, "PATH", path, "dataplane management socket (default " + path + ")");

@@ -5,16 +5,17 @@
 #include <string>
 
 #include "cli/options.hpp"
+#include "contract/paths.hpp"
 
 namespace wg::cp {
 
 struct Options {
-    std::string dataplane_socket = "/run/wardgate/dataplane.sock";
-    std::string metrics_addr = "127.0.0.1:9470";
+    std::string dataplane_socket = contract::kDataplaneSocket;
+    std::string metrics_addr = contract::kMetricsListen;
     unsigned poll_ms = 1000;
     std::string policy_dir;  // "" = metrics only, no policy management
-    std::string state_dir = "/run/wardgate";
-    std::string image_store = "/var/lib/wardgate/policy.img";
+    std::string state_dir = contract::kStateDir;
+    std::string image_store = contract::kImageStore;
     bool require_committed = false;
     unsigned debounce_ms = 300;
     unsigned push_timeout_ms = 30000;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/paths.hpp"
 #include "safety/config.hpp"
 
 namespace wg::dp {
@@ -13,7 +14,7 @@ namespace wg::dp {
 struct Options {
     std::string clinical_port;  // port id or device name
     std::string core_port;
-    std::string socket_path = "/run/wardgate/dataplane.sock";
+    std::string socket_path = contract::kDataplaneSocket;
     std::string socket_group;  // group allowed on the socket besides root
     std::string policy_image;  // compiled image to enforce at start
     uint32_t burst = 32;
