@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "git_info.hpp"
+#include "sys/process_identity.hpp"
 
 namespace wg::cp {
 
@@ -31,6 +32,10 @@ Reloader::Reloader(boost::asio::io_context& io, DpClient& dp, ReloaderConfig cfg
       metrics_(metrics),
       book_(book) {
     state_.pid = static_cast<uint32_t>(::getpid());
+    if (auto id = sys::process_identity(::getpid())) {
+        state_.start_time = id->start_time;
+        state_.exe = id->exe;
+    }
 }
 
 void Reloader::request(const std::string& why) {
