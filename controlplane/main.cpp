@@ -23,6 +23,7 @@
 #include "dp_metrics.hpp"
 #include "git_info.hpp"
 #include "image_store.hpp"
+#include "log/log.hpp"
 #include "mgmt/messages.hpp"
 #include "options.hpp"
 #include "policy_book.hpp"
@@ -38,13 +39,15 @@ using namespace wg;
 int main(int argc, char** argv) {
     cp::Options opt;
     if (auto err = cp::parse_options(argc, argv, opt)) {
-        std::cerr << "wardgate-controlplane: " << *err << "\n" << cp::usage();
+        wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+        std::cerr << cp::usage();
         return 2;
     }
     if (opt.help) {
         std::cout << cp::usage();
         return 0;
     }
+    if (opt.log_syslog) wg::log::use_stderr_and_syslog("wardgate-controlplane");
     std::signal(SIGPIPE, SIG_IGN);
     asio::io_context io;
 
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
     if (!opt.policy_dir.empty()) {
         pidfile = std::make_unique<cp::PidFile>(opt.state_dir);
         if (auto err = pidfile->acquire()) {
-            std::cerr << "wardgate-controlplane: " << *err << "\n";
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
             return 1;
         }
     }
@@ -71,26 +74,27 @@ int main(int argc, char** argv) {
     acfg.gateway = opt.gateway_name;
     auto audit = std::make_shared<cp::AuditLog>(acfg, book.get());
     if (auto err = audit->open()) {
-        std::cerr << "wardgate-controlplane: " << *err << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
         return 1;
     }
 
     if (!cp::is_loopback_listen(opt.metrics_addr))
-        std::cerr << "wardgate-controlplane: note: metrics listener " << opt.metrics_addr
-                  << " is not loopback (configured explicitly)\n";
+        wg::log::Line(wg::log::Level::Warning, "controlplane.metrics")
+            << "note: metrics listener " << opt.metrics_addr
+            << " is not loopback (configured explicitly)\n";
     std::unique_ptr<prometheus::Exposer> exposer;
     try {
         exposer = std::make_unique<prometheus::Exposer>(opt.metrics_addr, 1);
     } catch (const std::exception& e) {
-        std::cerr << "wardgate-controlplane: cannot listen on " << opt.metrics_addr << ": "
-                  << e.what() << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane.metrics")
+            << "cannot listen on " << opt.metrics_addr << ": " << e.what() << "\n";
         return 1;
     }
     exposer->RegisterCollectable(dp_collector);
     exposer->RegisterCollectable(audit);
     if (!opt.policy_dir.empty()) exposer->RegisterCollectable(reload_metrics);
-    std::cout << "wardgate-controlplane: metrics on http://" << opt.metrics_addr << "/metrics\n"
-              << std::flush;
+    wg::log::Line(wg::log::Level::Notice, "controlplane.metrics")
+        << "metrics on http://" << opt.metrics_addr << "/metrics";
 
     cp::DpClient client(io, opt.dataplane_socket);
     cp::ImageStore store(opt.image_store);
@@ -118,10 +122,11 @@ int main(int argc, char** argv) {
             reloader->request("policy changed: " + why);
         };
         if (auto err = watcher->start()) {
-            std::cerr << "wardgate-controlplane: " << *err << "\n";
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
             return 1;
         }
-        std::cout << "wardgate-controlplane: watching " << opt.policy_dir << "\n" << std::flush;
+        wg::log::Line(wg::log::Level::Notice, "controlplane.watch")
+            << "watching " << opt.policy_dir;
         // The first attempt normally runs on connect (so it can compare with
         // what the dataplane runs); if the dataplane is not there, still
         // compile and report within a few seconds.
@@ -162,8 +167,8 @@ int main(int argc, char** argv) {
                                         "dataplane policy changed under us (generation " +
                                         std::to_string(status.policy_generation) + ")");
                             } catch (const std::exception& e) {
-                                std::cerr << "wardgate-controlplane: bad stats: " << e.what()
-                                          << "\n";
+                                wg::log::Line(wg::log::Level::Warning, "controlplane.dataplane")
+                                    << "bad stats: " << e.what() << "\n";
                                 dp_collector->set_down();
                             }
                         });
@@ -178,35 +183,33 @@ int main(int argc, char** argv) {
     // Audit drain: frequent, so the dataplane's ring rarely overflows.
     asio::steady_timer audit_timer(io);
     bool audit_supported = true;
-    std::function<void()> audit_tick =
-        [&] {
-            if (client.connected() && audit_supported) {
-                client.request(
-                    mgmt::MsgType::AuditDrainRequest, {},
-                    [&](bool ok, const mgmt::Frame& f, const std::string&) {
-                        if (!ok) return;
-                        if (f.type == mgmt::MsgType::Error) {
-                            // An older dataplane without audit support: stop asking.
-                            std::cerr
-                                << "wardgate-controlplane: dataplane does not serve audit events\n";
-                            audit_supported = false;
-                            return;
-                        }
-                        if (f.type != mgmt::MsgType::AuditDrainResponse) return;
-                        try {
-                            audit->ingest(mgmt::decode_audit_batch(f.payload));
-                        } catch (const std::exception& e) {
-                            std::cerr << "wardgate-controlplane: bad audit batch: " << e.what()
-                                      << "\n";
-                        }
-                    });
-            }
-            audit->tick();
-            audit_timer.expires_after(std::chrono::milliseconds(opt.audit_poll_ms));
-            audit_timer.async_wait([&](boost::system::error_code ec) {
-                if (!ec) audit_tick();
-            });
-        };
+    std::function<void()> audit_tick = [&] {
+        if (client.connected() && audit_supported) {
+            client.request(mgmt::MsgType::AuditDrainRequest, {},
+                           [&](bool ok, const mgmt::Frame& f, const std::string&) {
+                               if (!ok) return;
+                               if (f.type == mgmt::MsgType::Error) {
+                                   // An older dataplane without audit support: stop asking.
+                                   wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
+                                       << "dataplane does not serve audit events";
+                                   audit_supported = false;
+                                   return;
+                               }
+                               if (f.type != mgmt::MsgType::AuditDrainResponse) return;
+                               try {
+                                   audit->ingest(mgmt::decode_audit_batch(f.payload));
+                               } catch (const std::exception& e) {
+                                   wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
+                                       << "bad audit batch: " << e.what() << "\n";
+                               }
+                           });
+        }
+        audit->tick();
+        audit_timer.expires_after(std::chrono::milliseconds(opt.audit_poll_ms));
+        audit_timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) audit_tick();
+        });
+    };
     client.on_connect = [&, prev = client.on_connect] {
         audit_supported = true;  // a new dataplane may support it
         prev();
@@ -221,17 +224,18 @@ int main(int argc, char** argv) {
                 if (reloader)
                     reloader->request("SIGHUP");
                 else
-                    std::cerr << "wardgate-controlplane: SIGHUP ignored (no --policy)\n";
+                    wg::log::Line(wg::log::Level::Warning, "controlplane")
+                        << "SIGHUP ignored (no --policy)";
                 wait_signal();
                 return;
             }
             if (sig == SIGUSR1) {
                 if (auto err = audit->reopen())
-                    std::cerr << "wardgate-controlplane: " << *err << "\n";
+                    wg::log::Line(wg::log::Level::Err, "controlplane.reload") << *err;
                 wait_signal();
                 return;
             }
-            std::cerr << "wardgate-controlplane: stopping on signal " << sig << "\n";
+            wg::log::Line(wg::log::Level::Notice, "controlplane") << "stopping on signal " << sig;
             poll.cancel();
             audit_timer.cancel();
             startup.cancel();

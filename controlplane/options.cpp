@@ -32,6 +32,8 @@ void add_options(opt::Table& t, Options& o) {
     t.num({"--audit-poll-ms"}, "N", o.audit_poll_ms, "audit drain interval (default 250)");
     t.str({"--gateway-name"}, "NAME", o.gateway_name,
           "\"gateway\" field of audit lines (default: hostname)");
+    t.flag({"--log-syslog"}, o.log_syslog,
+           "also send log lines to syslog (facility daemon; stderr\nalways)");
     t.flag({"--help", "-h"}, o.help, "this text");
 }
 

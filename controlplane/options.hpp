@@ -26,6 +26,7 @@ struct Options {
     unsigned audit_summary_s = 10;
     unsigned audit_poll_ms = 250;
     std::string gateway_name;  // "" = hostname
+    bool log_syslog = false;   // log lines to syslog too (besides stderr)
     bool help = false;
 };
 

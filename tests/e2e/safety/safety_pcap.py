@@ -63,7 +63,7 @@ class Run:
         self.total = len(clinical) + len(core)
         self.sock = os.path.join(self.dir, "dp.sock")
         self.cmd = [DP, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-                    "--file-prefix", f"wgsafe-{name}-{os.getpid()}", "--log-level", "error",
+                    "--file-prefix", f"wgsafe-{name}-{os.getpid()}", "--log-level", "lib.*:error",
                     "--vdev", f"net_pcap0,rx_pcap={self.inp['clinical']},tx_pcap={self.out['clinical']}",
                     "--vdev", f"net_pcap1,rx_pcap={self.inp['core']},tx_pcap={self.out['core']}",
                     "--", "--clinical", "net_pcap0", "--core", "net_pcap1", "--socket", self.sock,
