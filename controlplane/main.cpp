@@ -183,33 +183,35 @@ int main(int argc, char** argv) {
     // Audit drain: frequent, so the dataplane's ring rarely overflows.
     asio::steady_timer audit_timer(io);
     bool audit_supported = true;
-    std::function<void()> audit_tick = [&] {
-        if (client.connected() && audit_supported) {
-            client.request(mgmt::MsgType::AuditDrainRequest, {},
-                           [&](bool ok, const mgmt::Frame& f, const std::string&) {
-                               if (!ok) return;
-                               if (f.type == mgmt::MsgType::Error) {
-                                   // An older dataplane without audit support: stop asking.
-                                   wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
-                                       << "dataplane does not serve audit events";
-                                   audit_supported = false;
-                                   return;
-                               }
-                               if (f.type != mgmt::MsgType::AuditDrainResponse) return;
-                               try {
-                                   audit->ingest(mgmt::decode_audit_batch(f.payload));
-                               } catch (const std::exception& e) {
-                                   wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
-                                       << "bad audit batch: " << e.what() << "\n";
-                               }
-                           });
-        }
-        audit->tick();
-        audit_timer.expires_after(std::chrono::milliseconds(opt.audit_poll_ms));
-        audit_timer.async_wait([&](boost::system::error_code ec) {
-            if (!ec) audit_tick();
-        });
-    };
+    std::function<void()> audit_tick =
+        [&] {
+            if (client.connected() && audit_supported) {
+                client.request(
+                    mgmt::MsgType::AuditDrainRequest, {},
+                    [&](bool ok, const mgmt::Frame& f, const std::string&) {
+                        if (!ok) return;
+                        if (f.type == mgmt::MsgType::Error) {
+                            // An older dataplane without audit support: stop asking.
+                            std::cerr
+                                << "wardgate-controlplane: dataplane does not serve audit events\n";
+                            audit_supported = false;
+                            return;
+                        }
+                        if (f.type != mgmt::MsgType::AuditDrainResponse) return;
+                        try {
+                            audit->ingest(mgmt::decode_audit_batch(f.payload));
+                        } catch (const std::exception& e) {
+                            std::cerr << "wardgate-controlplane: bad audit batch: " << e.what()
+                                      << "\n";
+                        }
+                    });
+            }
+            audit->tick();
+            audit_timer.expires_after(std::chrono::milliseconds(opt.audit_poll_ms));
+            audit_timer.async_wait([&](boost::system::error_code ec) {
+                if (!ec) audit_tick();
+            });
+        };
     client.on_connect = [&, prev = client.on_connect] {
         audit_supported = true;  // a new dataplane may support it
         prev();
