@@ -11,24 +11,22 @@
 namespace wg::cli {
 
 int compile(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir, file;
+    std::string file;
     bool dump = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "-o" || args[i] == "--output") && i + 1 < args.size())
-            file = args[++i];
-        else if (args[i] == "--dump")
-            dump = true;
-        else if (!args[i].starts_with("-") && dir.empty())
-            dir = args[i];
-        else {
-            err << "wardgate compile: unexpected argument '" << args[i] << "'\n";
-            return kExitUsage;
-        }
-    }
-    if (dir.empty() || (file.empty() && !dump)) {
-        err << "usage: wardgate compile DIR (-o FILE | --dump)\n";
+    opt::Table ot("usage: wardgate compile DIR (-o FILE | --dump)");
+    ot.str({"--output", "-o"}, "FILE", file, "write the compiled image to FILE");
+    ot.flag({"--dump"}, dump, "print every compiled table as text");
+    std::vector<std::string> pos;
+    if (int rc = parse_args(ot, "compile", args, &pos, out, err); rc >= 0) return rc;
+    if (pos.size() > 1) {
+        err << "wardgate compile: unexpected argument '" << pos[1] << "'\n";
         return kExitUsage;
     }
+    if (pos.empty() || (file.empty() && !dump)) {
+        err << ot.help();
+        return kExitUsage;
+    }
+    const std::string& dir = pos[0];
     auto r = policy::compile_directory(dir);
     for (auto& d : r.diagnostics) err << policy::format(d) << "\n";
     if (!r.policy) return kExitFindings;

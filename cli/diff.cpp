@@ -72,20 +72,14 @@ std::optional<policy::CompiledPolicy> load(const std::string& what, const std::s
 int diff(const Args& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> pos;
     std::string repo = ".", fmt = "text";
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--repo" && i + 1 < args.size())
-            repo = args[++i];
-        else if (args[i] == "--format" && i + 1 < args.size())
-            fmt = args[++i];
-        else if (args[i].starts_with("-")) {
-            err << "wardgate diff: unknown option '" << args[i] << "'\n";
-            return kExitUsage;
-        } else
-            pos.push_back(args[i]);
-    }
+    opt::Table ot(
+        "usage: wardgate diff A B [--repo DIR] [--format text|json]\n"
+        "  A, B: policy directories, or git revisions of the policy directory DIR");
+    ot.str({"--repo"}, "DIR", repo, "git checkout holding the policy (default .)");
+    ot.str({"--format"}, "text|json", fmt, "output format (default text)");
+    if (int rc = parse_args(ot, "diff", args, &pos, out, err); rc >= 0) return rc;
     if (pos.size() != 2 || (fmt != "text" && fmt != "json")) {
-        err << "usage: wardgate diff A B [--repo DIR] [--format text|json]\n"
-               "  A, B: policy directories, or git revisions of the policy directory DIR\n";
+        err << ot.help();
         return kExitUsage;
     }
     std::vector<std::unique_ptr<TempDir>> temps;

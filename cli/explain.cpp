@@ -49,41 +49,31 @@ std::string loc_str(const policy::SourceLoc& l) {
 }  // namespace
 
 int explain(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir, src, dst, proto, sport, dport, vlan, smac, dmac, arrival, icmp, fmt = "text";
-    std::vector<std::pair<std::string, std::string*>> opts = {
-        {"--src", &src},         {"--dst", &dst},        {"--proto", &proto},  {"--sport", &sport},
-        {"--dport", &dport},     {"--vlan", &vlan},      {"--src-mac", &smac}, {"--dst-mac", &dmac},
-        {"--arrival", &arrival}, {"--icmp-type", &icmp}, {"--format", &fmt}};
-    for (size_t i = 0; i < args.size(); ++i) {
-        bool matched = false;
-        for (auto& [name, dest] : opts) {
-            if (args[i] == name) {
-                if (i + 1 >= args.size()) {
-                    err << "wardgate explain: " << name << " needs a value\n";
-                    return kExitUsage;
-                }
-                *dest = args[++i];
-                matched = true;
-                break;
-            }
-        }
-        if (matched) continue;
-        if (args[i].starts_with("-")) {
-            err << "wardgate explain: unknown option '" << args[i] << "'\n";
-            return kExitUsage;
-        }
-        if (!dir.empty()) {
-            err << "wardgate explain: one policy directory expected\n";
-            return kExitUsage;
-        }
-        dir = args[i];
-    }
-    if (dir.empty() || src.empty() || dst.empty() || proto.empty()) {
-        err << "usage: wardgate explain DIR --src A --dst B --proto tcp|udp|icmp|icmpv6|N "
-               "[--sport S] [--dport D] [--vlan V] [--src-mac M] [--dst-mac M] "
-               "[--arrival clinical|core] [--icmp-type T] [--format text|json]\n";
+    std::string src, dst, proto, sport, dport, vlan, smac, dmac, arrival, icmp, fmt = "text";
+    opt::Table ot(
+        "usage: wardgate explain DIR --src A --dst B --proto tcp|udp|icmp|icmpv6|N [options]");
+    ot.str({"--src"}, "A", src, "source address");
+    ot.str({"--dst"}, "B", dst, "destination address");
+    ot.str({"--proto"}, "P", proto, "tcp, udp, icmp, icmpv6 or a protocol number");
+    ot.str({"--sport"}, "S", sport, "source port");
+    ot.str({"--dport"}, "D", dport, "destination port");
+    ot.str({"--vlan"}, "V", vlan, "802.1Q VLAN id");
+    ot.str({"--src-mac"}, "M", smac, "source MAC address");
+    ot.str({"--dst-mac"}, "M", dmac, "destination MAC address");
+    ot.str({"--arrival"}, "clinical|core", arrival, "port the packet arrives on");
+    ot.str({"--icmp-type"}, "T", icmp, "ICMP type");
+    ot.str({"--format"}, "text|json", fmt, "output format (default text)");
+    std::vector<std::string> pos;
+    if (int rc = parse_args(ot, "explain", args, &pos, out, err); rc >= 0) return rc;
+    if (pos.size() > 1) {
+        err << "wardgate explain: one policy directory expected\n";
         return kExitUsage;
     }
+    if (pos.empty() || src.empty() || dst.empty() || proto.empty()) {
+        err << ot.help();
+        return kExitUsage;
+    }
+    const std::string& dir = pos[0];
     if (fmt != "text" && fmt != "json") {
         err << "wardgate explain: --format must be text or json\n";
         return kExitUsage;

@@ -10,27 +10,21 @@
 namespace wg::cli {
 
 int lint(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir, fmt = "text";
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--format" && i + 1 < args.size())
-            fmt = args[++i];
-        else if (args[i].starts_with("--format="))
-            fmt = args[i].substr(9);
-        else if (args[i].starts_with("-")) {
-            err << "wardgate lint: unknown option '" << args[i] << "'\n";
-            return kExitUsage;
-        } else if (dir.empty())
-            dir = args[i];
-        else {
-            err << "wardgate lint: one policy directory expected, got '" << dir << "' and '"
-                << args[i] << "'\n";
-            return kExitUsage;
-        }
-    }
-    if (dir.empty()) {
-        err << "usage: wardgate lint DIR [--format text|json]\n";
+    std::string fmt = "text";
+    opt::Table ot("usage: wardgate lint DIR [--format text|json]");
+    ot.str({"--format"}, "text|json", fmt, "output format (default text)");
+    std::vector<std::string> pos;
+    if (int rc = parse_args(ot, "lint", args, &pos, out, err); rc >= 0) return rc;
+    if (pos.size() > 1) {
+        err << "wardgate lint: one policy directory expected, got '" << pos[0] << "' and '"
+            << pos[1] << "'\n";
         return kExitUsage;
     }
+    if (pos.empty()) {
+        err << ot.help();
+        return kExitUsage;
+    }
+    const std::string& dir = pos[0];
     if (fmt != "text" && fmt != "json") {
         err << "wardgate lint: --format must be text or json\n";
         return kExitUsage;

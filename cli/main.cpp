@@ -7,44 +7,62 @@
 
 namespace {
 
-const char* kUsage =
-    "usage: wardgate <command> [args]\n"
-    "  lint DIR [--format text|json]      validate a policy directory\n"
-    "  explain DIR --src A --dst B --proto P [--sport S] [--dport D] [--vlan V]\n"
-    "          [--src-mac M] [--dst-mac M] [--arrival clinical|core] [--icmp-type T]\n"
-    "          [--format text|json]         how the policy decides one flow\n"
-    "  diff A B [--repo DIR] [--format text|json]\n"
-    "                                     permission changes between two policy dirs or\n"
-    "                                     two git revisions of the policy dir\n"
-    "  compile DIR (-o FILE | --dump)      write the compiled image / print its tables\n"
-    "  status [--socket PATH]              ask the dataplane for status and stats\n"
-    "  reload [--state-dir DIR] [--timeout S]\n"
-    "                                     ask the control plane to reload the policy\n";
+// One row per command; each command's own options and --help text live in
+// its option table (`wardgate <command> --help`).
+struct Command {
+    const char* name;
+    int (*run)(const wg::cli::Args&, std::ostream&, std::ostream&);
+    const char* synopsis;
+};
+
+const Command kCommands[] = {
+    {"lint", wg::cli::lint, "lint DIR [--format text|json]      validate a policy directory"},
+    {"explain", wg::cli::explain,
+     "explain DIR --src A --dst B --proto P [options]\n"
+     "                                     how the policy decides one flow"},
+    {"diff", wg::cli::diff,
+     "diff A B [--repo DIR] [--format text|json]\n"
+     "                                     permission changes between two policy dirs or\n"
+     "                                     two git revisions of the policy dir"},
+    {"compile", wg::cli::compile,
+     "compile DIR (-o FILE | --dump)      write the compiled image / print its tables"},
+    {"status", wg::cli::status,
+     "status [--socket PATH] [--timeout S]\n"
+     "                                     ask the dataplane for status and stats"},
+    {"reload", wg::cli::reload,
+     "reload [--state-dir DIR] [--timeout S]\n"
+     "                                     ask the control plane to reload the policy"},
+};
+
+std::string usage() {
+    std::string s =
+        "usage: wardgate <command> [args]   (wardgate <command> --help for its options)\n";
+    for (auto& c : kCommands) s += std::string("  ") + c.synopsis + "\n";
+    return s;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << kUsage;
+        std::cerr << usage();
         return wg::cli::kExitUsage;
     }
     std::string cmd = argv[1];
     wg::cli::Args args(argv + 2, argv + argc);
-    try {
-        if (cmd == "lint") return wg::cli::lint(args, std::cout, std::cerr);
-        if (cmd == "explain") return wg::cli::explain(args, std::cout, std::cerr);
-        if (cmd == "diff") return wg::cli::diff(args, std::cout, std::cerr);
-        if (cmd == "compile") return wg::cli::compile(args, std::cout, std::cerr);
-        if (cmd == "status") return wg::cli::status(args, std::cout, std::cerr);
-        if (cmd == "reload") return wg::cli::reload(args, std::cout, std::cerr);
-        if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-            std::cout << kUsage;
-            return 0;
-        }
-    } catch (const std::exception& e) {
-        std::cerr << "wardgate " << cmd << ": " << e.what() << "\n";
-        return wg::cli::kExitFindings;
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+        std::cout << usage();
+        return 0;
     }
-    std::cerr << "wardgate: unknown command '" << cmd << "'\n" << kUsage;
+    for (auto& c : kCommands) {
+        if (cmd != c.name) continue;
+        try {
+            return c.run(args, std::cout, std::cerr);
+        } catch (const std::exception& e) {
+            std::cerr << "wardgate " << cmd << ": " << e.what() << "\n";
+            return wg::cli::kExitFindings;
+        }
+    }
+    std::cerr << "wardgate: unknown command '" << cmd << "'\n" << usage();
     return wg::cli::kExitUsage;
 }

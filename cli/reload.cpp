@@ -1,19 +1,27 @@
 // wardgate reload [--state-dir DIR] [--timeout S]: SIGHUP the control plane
 // (pid from DIR/controlplane.pid) and wait until DIR/controlplane.json shows
-// a new reload; exit 0 if it was "ok" or "unchanged", 1 otherwise.
+// a new reload; exit 0 if it was "ok" or "unchanged", 1 otherwise. The pid
+// is signalled only if it is still the control plane that wrote the state
+// file (start time and executable match): a pid file left by a killed
+// control plane may name an unrelated process by now.
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <thread>
 
 #include "commands.hpp"
+#include "contract/paths.hpp"
+#include "sys/process_identity.hpp"
 
 namespace wg::cli {
 
@@ -41,42 +49,79 @@ std::string str_of(const nlohmann::json& j, const char* k) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// Raw syscalls: Debian 12's <sys/pidfd.h> lacks C++ linkage guards.
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+int pidfd_send_signal(int pidfd, int sig) {
+    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+// Why `pid` is not the control plane that wrote the state file, or nullopt
+// if it is: same pid, same start time (pids are reused, start times are not)
+// and the same executable.
+std::optional<std::string> not_the_control_plane(pid_t pid,
+                                                 const std::optional<nlohmann::json>& state) {
+    if (!state) return "no readable " + std::string(contract::kStateFileName) + " to verify it";
+    auto num = [&](const char* k) -> uint64_t {
+        auto it = state->find(k);
+        return it != state->end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+    };
+    if (num("pid") != uint64_t(pid))
+        return "the state file names pid " + std::to_string(num("pid"));
+    const uint64_t recorded = num("start_time");
+    const std::string exe = str_of(*state, "exe");
+    if (recorded == 0 || exe.empty())
+        return std::string("the state file records no start time or executable");
+    auto id = sys::process_identity(pid);
+    if (!id) return std::string("it is not running");
+    if (id->start_time != recorded)
+        return "it started at tick " + std::to_string(id->start_time) +
+               ", the control plane at tick " + std::to_string(recorded) + " (pid reused)";
+    if (id->exe != exe) return "it runs " + id->exe + ", not " + exe;
+    return std::nullopt;
+}
+
 }  // namespace
 
 int reload(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir = "/run/wardgate";
+    std::string dir = contract::kStateDir;
     int timeout = 30;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--state-dir" && i + 1 < args.size())
-            dir = args[++i];
-        else if (args[i] == "--timeout" && i + 1 < args.size()) {
-            try {
-                timeout = std::stoi(args[++i]);
-            } catch (...) {
-                timeout = 0;
-            }
-            if (timeout <= 0 || timeout > 3600) {
-                err << "wardgate reload: --timeout must be 1-3600 seconds\n";
-                return kExitUsage;
-            }
-        } else {
-            err << "usage: wardgate reload [--state-dir DIR] [--timeout S]\n";
-            return kExitUsage;
-        }
-    }
-    std::string pidfile = dir + "/controlplane.pid", statefile = dir + "/controlplane.json";
+    opt::Table ot("usage: wardgate reload [--state-dir DIR] [--timeout S]");
+    ot.str({"--state-dir"}, "DIR", dir, "control plane pid and state files (default " + dir + ")");
+    add_timeout_option(ot, timeout, "wait this long for the reload's result (default 30)");
+    if (int rc = parse_args(ot, "reload", args, nullptr, out, err); rc >= 0) return rc;
+    std::string pidfile = dir + "/" + contract::kPidFileName,
+                statefile = dir + "/" + contract::kStateFileName;
     std::ifstream pf(pidfile);
     long pid = 0;
-    if (!(pf >> pid) || pid <= 1) {
+    if (!(pf >> pid) || pid <= 1 || pid > std::numeric_limits<pid_t>::max()) {
         err << "wardgate reload: cannot read a pid from " << pidfile
             << " (is wardgate-controlplane running?)\n";
         return kExitFindings;
     }
-    auto before_state = read_state(statefile);
-    uint64_t before = before_state ? reloads_of(*before_state) : 0;
-    if (kill(static_cast<pid_t>(pid), SIGHUP) != 0) {
-        err << "wardgate reload: cannot signal pid " << pid << ": " << std::strerror(errno)
+    // A pidfd pins the process: if it exits and the pid is reused after
+    // this, the signal below fails instead of reaching the newcomer.
+    const int pidfd = pidfd_open(static_cast<pid_t>(pid));
+    if (pidfd < 0) {
+        err << "wardgate reload: pid " << pid << " from " << pidfile << ": " << std::strerror(errno)
             << (errno == ESRCH ? " (stale pid file?)" : "") << "\n";
+        return kExitFindings;
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{pidfd};
+    auto before_state = read_state(statefile);
+    if (auto why = not_the_control_plane(static_cast<pid_t>(pid), before_state)) {
+        err << "wardgate reload: refusing to signal pid " << pid << " from " << pidfile << ": "
+            << *why << " (stale pid file? is wardgate-controlplane running?)\n";
+        return kExitFindings;
+    }
+    uint64_t before = reloads_of(*before_state);
+    if (pidfd_send_signal(pidfd, SIGHUP) != 0) {
+        err << "wardgate reload: cannot signal pid " << pid << ": " << std::strerror(errno)
+            << (errno == ESRCH ? " (it exited)" : "") << "\n";
         return kExitFindings;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "commands.hpp"
+#include "contract/paths.hpp"
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"
 
@@ -92,26 +93,12 @@ std::string duration(uint64_t ns) {
 }  // namespace
 
 int status(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string path = "/run/wardgate/dataplane.sock";
+    std::string path = contract::kDataplaneSocket;
     int timeout = 5;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--socket" && i + 1 < args.size())
-            path = args[++i];
-        else if (args[i] == "--timeout" && i + 1 < args.size()) {
-            try {
-                timeout = std::stoi(args[++i]);
-            } catch (...) {
-                timeout = 0;
-            }
-            if (timeout <= 0 || timeout > 3600) {
-                err << "wardgate status: --timeout must be 1-3600 seconds\n";
-                return kExitUsage;
-            }
-        } else {
-            err << "usage: wardgate status [--socket PATH] [--timeout S]\n";
-            return kExitUsage;
-        }
-    }
+    opt::Table ot("usage: wardgate status [--socket PATH] [--timeout S]");
+    ot.str({"--socket"}, "PATH", path, "dataplane management socket (default " + path + ")");
+    add_timeout_option(ot, timeout, "wait this long for the dataplane (default 5)");
+    if (int rc = parse_args(ot, "status", args, nullptr, out, err); rc >= 0) return rc;
     try {
         Conn c(path, timeout);
         auto st = mgmt::decode_status(

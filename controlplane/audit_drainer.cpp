@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "log/log.hpp"
 namespace wg::cp {
 
 void AuditDrainer::tick() {
@@ -10,8 +11,8 @@ void AuditDrainer::tick() {
                     [this](bool ok, const mgmt::Frame& f, const std::string&) {
                         if (!ok) return;
                         if (f.type == mgmt::MsgType::Error) {
-                            std::cerr << "wardgate-controlplane: dataplane does not serve audit "
-                                         "events\n";
+                            wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
+                                << "dataplane does not serve audit events";
                             supported_ = false;
                             return;
                         }
@@ -19,8 +20,8 @@ void AuditDrainer::tick() {
                         try {
                             log_.ingest(mgmt::decode_audit_batch(f.payload));
                         } catch (const std::exception& e) {
-                            std::cerr << "wardgate-controlplane: bad audit batch: " << e.what()
-                                      << "\n";
+                            wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
+                                << "bad audit batch: " << e.what();
                         }
                     });
     }

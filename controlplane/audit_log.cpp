@@ -9,8 +9,10 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+
 #include <nlohmann/json.hpp>
 
+#include "log/log.hpp"
 #include "metric_util.hpp"
 #include "reason_names.hpp"
 #include "stats/snapshot.hpp"
@@ -168,10 +170,10 @@ void AuditLog::report_write_failures(Clock::time_point now, bool force) {
     if (!force && now < next_write_report_) return;
     next_write_report_ = now + cfg_.write_error_interval;
     const char* name = strerrorname_np(write_errno_);
-    std::cerr << "wardgate-controlplane: audit log write failed: " << std::strerror(write_errno_)
-              << " (" << (name ? name : "?") << "), " << write_lost_pending_
-              << " records lost (wardgate_audit_lost_total{reason=\"write_failed\"}); file "
-              << cfg_.file << "\n";
+    wg::log::Line(wg::log::Level::Err, "controlplane.audit")
+        << "audit log write failed: " << std::strerror(write_errno_) << " (" << (name ? name : "?")
+        << "), " << write_lost_pending_
+        << " records lost (wardgate_audit_lost_total{reason=\"write_failed\"}); file " << cfg_.file;
     write_lost_pending_ = 0;
 }
 

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "log/log.hpp"
+
 namespace wg::cp {
 
 namespace asio = boost::asio;
@@ -33,7 +35,8 @@ void DpClient::connect() {
         connected_ = true;
         backoff_ = std::chrono::milliseconds(100);
         dec_ = mgmt::FrameDecoder();
-        std::cerr << "wardgate-controlplane: connected to dataplane at " << path_ << "\n";
+        wg::log::Line(wg::log::Level::Notice, "controlplane.dataplane")
+            << "connected to dataplane at " << path_ << "\n";
         read();
         if (on_connect) on_connect();
     });
@@ -69,7 +72,8 @@ void DpClient::read() {
             sock_.close(ig);
             fail_all("dataplane connection lost: " + ec.message());
             if (was) {
-                std::cerr << "wardgate-controlplane: dataplane connection lost, reconnecting\n";
+                wg::log::Line(wg::log::Level::Warning, "controlplane.dataplane")
+                    << "dataplane connection lost, reconnecting\n";
                 if (on_disconnect) on_disconnect();
             }
             schedule_reconnect();

@@ -23,6 +23,7 @@
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
 #include "image_store.hpp"
+#include "log/log.hpp"
 #include "metrics_server.hpp"
 #include "mgmt/messages.hpp"
 #include "options.hpp"
@@ -42,13 +43,15 @@ using namespace wg;
 int main(int argc, char** argv) {
     cp::Options opt;
     if (auto err = cp::parse_options(argc, argv, opt)) {
-        std::cerr << "wardgate-controlplane: " << *err << "\n" << cp::kUsage;
+        wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+        std::cerr << cp::usage();
         return 2;
     }
     if (opt.help) {
-        std::cout << cp::kUsage;
+        std::cout << cp::usage();
         return 0;
     }
+    if (opt.log_syslog) wg::log::use_stderr_and_syslog("wardgate-controlplane");
     std::signal(SIGPIPE, SIG_IGN);
     asio::io_context io;
 
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
     if (!opt.policy_dir.empty()) {
         pidfile = std::make_unique<cp::PidFile>(opt.state_dir);
         if (auto err = pidfile->acquire()) {
-            std::cerr << "wardgate-controlplane: " << *err << "\n";
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
             return 1;
         }
     }
@@ -75,26 +78,27 @@ int main(int argc, char** argv) {
     acfg.gateway = opt.gateway_name;
     auto audit = std::make_shared<cp::AuditLog>(acfg, book.get());
     if (auto err = audit->open()) {
-        std::cerr << "wardgate-controlplane: " << *err << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
         return 1;
     }
 
     if (!cp::is_loopback_listen(opt.metrics_addr))
-        std::cerr << "wardgate-controlplane: note: metrics listener " << opt.metrics_addr
-                  << " is not loopback (configured explicitly)\n";
+        wg::log::Line(wg::log::Level::Warning, "controlplane.metrics")
+            << "note: metrics listener " << opt.metrics_addr
+            << " is not loopback (configured explicitly)";
     std::unique_ptr<prometheus::Exposer> exposer;
     try {
         exposer = cp::make_metrics_server(opt.metrics_addr);
     } catch (const std::exception& e) {
-        std::cerr << "wardgate-controlplane: cannot listen on " << opt.metrics_addr << ": "
-                  << e.what() << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane.metrics")
+            << "cannot listen on " << opt.metrics_addr << ": " << e.what();
         return 1;
     }
     exposer->RegisterCollectable(dp_collector);
     exposer->RegisterCollectable(audit);
     if (!opt.policy_dir.empty()) exposer->RegisterCollectable(reload_metrics);
-    std::cout << "wardgate-controlplane: metrics on http://" << opt.metrics_addr << "/metrics\n"
-              << std::flush;
+    wg::log::Line(wg::log::Level::Notice, "controlplane.metrics")
+        << "metrics on http://" << opt.metrics_addr << "/metrics";
 
     cp::DpClient client(io, opt.dataplane_socket);
     cp::ImageStore store(opt.image_store);
@@ -119,10 +123,11 @@ int main(int argc, char** argv) {
             reloader->request("policy changed: " + why);
         };
         if (auto err = watcher->start()) {
-            std::cerr << "wardgate-controlplane: " << *err << "\n";
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
             return 1;
         }
-        std::cout << "wardgate-controlplane: watching " << opt.policy_dir << "\n" << std::flush;
+        wg::log::Line(wg::log::Level::Notice, "controlplane.watch")
+            << "watching " << opt.policy_dir;
     }
 
     // Who reacts to what, in one place: each event has one handler chain.
@@ -155,17 +160,18 @@ int main(int argc, char** argv) {
                 if (reloader)
                     reloader->request("SIGHUP");
                 else
-                    std::cerr << "wardgate-controlplane: SIGHUP ignored (no --policy)\n";
+                    wg::log::Line(wg::log::Level::Warning, "controlplane")
+                        << "SIGHUP ignored (no --policy)";
                 wait_signal();
                 return;
             }
             if (sig == SIGUSR1) {
                 if (auto err = audit->reopen())
-                    std::cerr << "wardgate-controlplane: " << *err << "\n";
+                    wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
                 wait_signal();
                 return;
             }
-            std::cerr << "wardgate-controlplane: stopping on signal " << sig << "\n";
+            wg::log::Line(wg::log::Level::Notice, "controlplane") << "stopping on signal " << sig;
             stats.stop();
             drainer.stop();
             startup.cancel();

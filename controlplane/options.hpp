@@ -4,15 +4,18 @@
 #include <optional>
 #include <string>
 
+#include "cli/options.hpp"
+#include "contract/paths.hpp"
+
 namespace wg::cp {
 
 struct Options {
-    std::string dataplane_socket = "/run/wardgate/dataplane.sock";
-    std::string metrics_addr = "127.0.0.1:9470";
+    std::string dataplane_socket = contract::kDataplaneSocket;
+    std::string metrics_addr = contract::kMetricsListen;
     unsigned poll_ms = 1000;
     std::string policy_dir;  // "" = metrics only, no policy management
-    std::string state_dir = "/run/wardgate";
-    std::string image_store = "/var/lib/wardgate/policy.img";
+    std::string state_dir = contract::kStateDir;
+    std::string image_store = contract::kImageStore;
     bool require_committed = false;
     unsigned debounce_ms = 300;
     unsigned push_timeout_ms = 30000;
@@ -23,11 +26,15 @@ struct Options {
     unsigned audit_summary_s = 10;
     unsigned audit_poll_ms = 250;
     std::string gateway_name;  // "" = hostname
+    bool log_syslog = false;   // log lines to syslog too (besides stderr)
     bool help = false;
 };
 
 std::optional<std::string> parse_options(int argc, char** argv, Options& o);
-extern const char* kUsage;
+// The --help text, generated from the option table.
+std::string usage();
+// Declares every option (parsing and help text) bound to `o`.
+void add_options(opt::Table& t, Options& o);
 
 // True if ADDR:PORT binds to a loopback address (127.0.0.0/8, [::1], localhost).
 bool is_loopback_listen(const std::string& addr);

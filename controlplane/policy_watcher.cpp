@@ -6,6 +6,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "log/log.hpp"
+
 namespace wg::cp {
 
 namespace asio = boost::asio;
@@ -69,8 +71,8 @@ void PolicyWatcher::add_watch(const std::filesystem::path& dir, uint32_t mask, b
     if (!fd_.is_open()) return;
     int wd = ::inotify_add_watch(fd_.native_handle(), dir.c_str(), mask | IN_ONLYDIR);
     if (wd < 0) {
-        std::cerr << "wardgate-controlplane: cannot watch " << dir << ": " << std::strerror(errno)
-                  << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane.watch")
+            << "cannot watch " << dir << ": " << std::strerror(errno) << "\n";
         return;
     }
     watches_[wd] = Watch{dir, git};
@@ -91,7 +93,8 @@ void PolicyWatcher::read() {
     fd_.async_read_some(asio::buffer(buf_), [this](boost::system::error_code ec, size_t n) {
         if (ec || stopped_) {
             if (!stopped_ && ec != asio::error::operation_aborted)
-                std::cerr << "wardgate-controlplane: inotify read failed: " << ec.message() << "\n";
+                wg::log::Line(wg::log::Level::Err, "controlplane.watch")
+                    << "inotify read failed: " << ec.message() << "\n";
             return;
         }
         handle(buf_, n);

@@ -1,16 +1,17 @@
-// Names of the dataplane's reason codes (wg::dp::Reason in
-// dataplane/packet_meta.hpp), for the audit log. Copied rather than included:
-// the control plane must build without DPDK. The numbers are part of the
-// audit format and are append-only on both sides.
+// Names of the dataplane's reason codes for the audit log, from the one list
+// in common/contract/reasons.hpp (the control plane builds without DPDK, the
+// contract header has none). Append-only: part of the audit format.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "contract/reasons.hpp"
+
 namespace wg::cp {
 
-// "default_deny", ...; "reason_<n>" for a code newer than this table.
+// "default_deny", ...; "reason_<n>" for a code newer than this build.
 std::string reason_name(uint8_t code);
-inline constexpr unsigned kKnownReasons = 24;
+inline constexpr unsigned kKnownReasons = contract::kReasonCount;
 
 }  // namespace wg::cp

@@ -6,7 +6,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "log/log.hpp"
 #include "policy/git.hpp"
+#include "sys/process_identity.hpp"
 
 namespace wg::cp {
 
@@ -31,6 +33,10 @@ Reloader::Reloader(boost::asio::io_context& io, DpClient& dp, ReloaderConfig cfg
       metrics_(metrics),
       book_(book) {
     state_.pid = static_cast<uint32_t>(::getpid());
+    if (auto id = sys::process_identity(::getpid())) {
+        state_.start_time = id->start_time;
+        state_.exe = id->exe;
+    }
 }
 
 Reloader::~Reloader() {
@@ -62,9 +68,8 @@ void Reloader::start(std::string why) {
                             a->dp_status = mgmt::decode_status(f.payload);
                             adopt_running(*a->dp_status);
                         } catch (const std::exception& e) {
-                            std::cerr
-                                << "wardgate-controlplane: bad status from dataplane: " << e.what()
-                                << "\n";
+                            wg::log::Line(wg::log::Level::Warning, "controlplane.reload")
+                                << "bad status from dataplane: " << e.what() << "\n";
                         }
                     }
                     compile_and_decide(a);
@@ -170,9 +175,9 @@ void Reloader::reject(std::shared_ptr<Attempt> a) {
     // something other than our last good policy (it restarted without the
     // image store, or was fed by someone else), restore the last good one.
     if (good_ && a->dp_status && a->dp_status->policy_hash != good_->hash && dp_.connected()) {
-        std::cerr << "wardgate-controlplane: dataplane runs hash "
-                  << short_hash(a->dp_status->policy_hash) << ", restoring last good "
-                  << short_hash(good_->hash) << "\n";
+        wg::log::Line(wg::log::Level::Warning, "controlplane.reload")
+            << "dataplane runs hash " << short_hash(a->dp_status->policy_hash)
+            << ", restoring last good " << short_hash(good_->hash) << "\n";
         a->bundle = *good_;
         push(a, ReloadResult::Rejected);
         return;
@@ -229,7 +234,8 @@ void Reloader::persist(const std::vector<uint8_t>& image) {
     if (!store_) return;
     auto err = store_->save(image);
     if (err)
-        std::cerr << "wardgate-controlplane: cannot persist the policy image: " << *err << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane.reload")
+            << "cannot persist the policy image: " << *err << "\n";
     if (metrics_) metrics_->set_persist_failed(err.has_value());
 }
 
@@ -242,10 +248,10 @@ void Reloader::write_state_file() {
         auto path = cfg_.state_dir / "controlplane.json";
         std::error_code ec;
         std::filesystem::remove(path, ec);
-        std::cerr << "wardgate-controlplane: cannot write state file: " << *err << "; "
-                  << (ec ? "could not remove the stale " + path.string() + ": " + ec.message()
-                         : "removed the stale " + path.string())
-                  << "\n";
+        wg::log::Line(wg::log::Level::Err, "controlplane.reload")
+            << "cannot write state file: " << *err << "; "
+            << (ec ? "could not remove the stale " + path.string() + ": " + ec.message()
+                   : "removed the stale " + path.string());
     }
     if (metrics_) metrics_->set_state_file_failed(err.has_value());
 }
@@ -259,16 +265,20 @@ void Reloader::finish(std::shared_ptr<Attempt> a, ReloadResult r) {
     if (metrics_) metrics_->record(r, t, a->errors.size());
 
     std::ostringstream msg;
-    msg << "wardgate-controlplane: reload #" << state_.reloads << " (" << a->why
-        << "): " << state_.last_result;
+    msg << "reload #" << state_.reloads << " (" << a->why << "): " << state_.last_result;
     if (r == ReloadResult::Ok || r == ReloadResult::Unchanged)
         msg << ", generation " << state_.generation << ", hash " << short_hash(state_.hash)
             << ", commit " << (state_.commit.empty() ? "(none)" : state_.commit);
     else
         msg << "; the running policy (generation " << state_.generation << ") stays";
-    std::cerr << msg.str() << "\n";
-    for (const auto& w : a->bundle.warnings) std::cerr << "  " << w << "\n";
-    for (const auto& e : a->errors) std::cerr << "  " << e << "\n";
+    wg::log::Line(r == ReloadResult::Ok || r == ReloadResult::Unchanged ? wg::log::Level::Notice
+                                                                        : wg::log::Level::Err,
+                  "controlplane.reload")
+        << msg.str();
+    for (const auto& w : a->bundle.warnings)
+        wg::log::Line(wg::log::Level::Warning, "controlplane.reload") << "  " << w;
+    for (const auto& e : a->errors)
+        wg::log::Line(wg::log::Level::Err, "controlplane.reload") << "  " << e;
 
     if (!cfg_.state_dir.empty()) write_state_file();
     busy_ = false;

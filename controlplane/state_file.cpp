@@ -31,6 +31,8 @@ std::string to_json(const ReloadState& s) {
     j["hash"] = s.hash;
     j["errors"] = s.errors;
     j["time"] = rfc3339_utc(s.time_unix);
+    j["start_time"] = s.start_time;
+    j["exe"] = s.exe;
     // Diagnostics quote user files: replace invalid UTF-8 instead of throwing.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

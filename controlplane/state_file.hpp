@@ -20,6 +20,10 @@ struct ReloadState {
     std::string hash;                 // content hash of the running policy
     std::vector<std::string> errors;  // "file:line:col: ..." of the last attempt
     int64_t time_unix = 0;            // when the attempt finished
+    // Who `pid` is (sys/process_identity.hpp): `wardgate reload` signals the
+    // pid only if they still match, never a process that reused the pid.
+    uint64_t start_time = 0;
+    std::string exe;
 };
 
 // The exact JSON shape the CLI parses (one object, one line).

@@ -18,6 +18,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "audit/audit_ring.hpp"
+#include "log/log.hpp"
 #include "mgmt/messages.hpp"
 #include "policy/image.hpp"
 #include "safety/hw_bypass.hpp"
@@ -143,7 +144,7 @@ std::optional<std::string> Dataplane::init() {
         auto hw = safety::make_hw_bypass(port_[kClinical].id, opt_.safety.hw_bypass,
                                          opt_.safety.hw_bypass_timeout_ms, info, herr);
         if (!hw) return herr;
-        std::printf("wardgate-dataplane: %s\n", info.c_str());
+        wg::log::logf(wg::log::Level::Info, "dataplane.safety", "%s", info.c_str());
         safety::SupervisorConfig sc;
         sc.stall_timeout_ms = opt_.safety.stall_timeout_ms;
         sc.recover_ms = opt_.safety.recover_ms;
@@ -171,9 +172,10 @@ std::optional<std::string> Dataplane::init() {
                                  std::istreambuf_iterator<char>());
         LoadResult r = load_policy(img);
         if (!r.ok) return "policy image " + opt_.policy_image + " rejected: " + r.error;
-        std::printf("wardgate-dataplane: policy generation %lu (%s) from %s\n",
-                    static_cast<unsigned long>(r.generation), holder_->hash().c_str(),
-                    opt_.policy_image.c_str());
+        wg::log::logf(wg::log::Level::Notice, "dataplane.policy",
+                      "policy generation %lu (%s) from %s",
+                      static_cast<unsigned long>(r.generation), holder_->hash().c_str(),
+                      opt_.policy_image.c_str());
     }
 
     if (auto e = mgmt_.open(opt_.socket_path, opt_.socket_group)) return e;
@@ -198,11 +200,11 @@ void Dataplane::run() {
         }
         rte_eal_remote_launch(worker_main, w.get(), w->lcore);
     }
-    std::printf(
-        "wardgate-dataplane: bridging %s (clinical, port %u) <-> %s (core, port %u) on %zu "
-        "worker(s); socket %s\n",
-        port_[kClinical].name.c_str(), port_[kClinical].id, port_[kCore].name.c_str(),
-        port_[kCore].id, workers_.size(), opt_.socket_path.c_str());
+    wg::log::logf(wg::log::Level::Notice, "dataplane",
+                  "bridging %s (clinical, port %u) <-> %s (core, port %u) on %zu "
+                  "worker(s); socket %s\n",
+                  port_[kClinical].name.c_str(), port_[kClinical].id, port_[kCore].name.c_str(),
+                  port_[kCore].id, workers_.size(), opt_.socket_path.c_str());
     std::fflush(stdout);
     if (sup_) sup_->start();
 
@@ -289,9 +291,10 @@ mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
         resp.generation = holder_->generation();
         resp.error = std::string("malformed load request: ") + e.what();
     }
-    std::fprintf(stderr, "wardgate-dataplane: policy load %s: generation %lu%s%s\n",
-                 resp.ok ? "accepted" : "rejected", static_cast<unsigned long>(resp.generation),
-                 resp.ok ? "" : ": ", resp.error.c_str());
+    wg::log::logf(resp.ok ? wg::log::Level::Notice : wg::log::Level::Err, "dataplane.policy",
+                  "policy load %s: generation %lu%s%s", resp.ok ? "accepted" : "rejected",
+                  static_cast<unsigned long>(resp.generation), resp.ok ? "" : ": ",
+                  resp.error.c_str());
     return {mgmt::MsgType::LoadPolicyResponse, req.request_id, mgmt::encode(resp)};
 }
 

@@ -6,6 +6,8 @@
 #include <rte_errno.h>
 
 #include "dataplane.hpp"
+#include "log/log.hpp"
+#include "log_sink.hpp"
 #include "options.hpp"
 
 namespace {
@@ -13,22 +15,29 @@ wg::dp::Dataplane* g_dp = nullptr;  // only for the signal handler
 void on_signal(int) {
     if (g_dp) g_dp->request_stop();
 }
+// Fatal start-up errors go to stderr whatever --log-level says: the operator
+// must see why the gateway is not running. Same line shape as the log.
+void fatal(const std::string& msg) {
+    wg::log::stderr_sink(wg::log::Level::Err,
+                         wg::log::format_line(wg::log::Level::Err, "dataplane", msg));
+}
 }  // namespace
 
 int main(int argc, char** argv) {
     int used = rte_eal_init(argc, argv);
     if (used < 0) {
-        std::fprintf(stderr, "wardgate-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+        fatal(std::string("EAL init failed: ") + rte_strerror(rte_errno));
         return 1;
     }
     argc -= used;
     argv += used;
     argv[0] = const_cast<char*>("wardgate-dataplane");
+    wg::dp::install_dpdk_log_sink();
 
     wg::dp::Options opt;
     if (auto err = wg::dp::parse_options(argc, argv, opt)) {
-        std::fprintf(stderr, "wardgate-dataplane: %s\n%s", err->c_str(),
-                     wg::dp::usage("wardgate-dataplane").c_str());
+        fatal(*err);
+        std::fprintf(stderr, "%s", wg::dp::usage("wardgate-dataplane").c_str());
         rte_eal_cleanup();
         return 2;
     }
@@ -41,7 +50,7 @@ int main(int argc, char** argv) {
     {
         wg::dp::Dataplane dp(opt);
         if (auto err = dp.init()) {
-            std::fprintf(stderr, "wardgate-dataplane: %s\n", err->c_str());
+            fatal(*err);
             rc = 1;
         } else {
             g_dp = &dp;

@@ -14,6 +14,7 @@
 #include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
 
+#include "log/log.hpp"
 #include "mgmt/messages.hpp"
 
 namespace wg::dp {
@@ -96,8 +97,8 @@ struct MgmtServer::Impl {
             // or the configured group may talk to the dataplane.
             bool ok = cred.uid == 0 || cred.uid == geteuid() || (has_group && cred.gid == allowed_gid);
             if (!ok) {
-                std::fprintf(stderr, "wardgate-dataplane: refused management peer pid %d uid %u\n",
-                             cred.pid, cred.uid);
+                wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
+                              "refused management peer pid %d uid %u", cred.pid, cred.uid);
             } else {
                 std::make_shared<Conn>(*this, std::move(s), Peer{cred.pid, cred.uid, cred.gid})->read();
             }

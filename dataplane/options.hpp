@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/paths.hpp"
 #include "safety/config.hpp"
 
 namespace wg::dp {
@@ -13,7 +14,7 @@ namespace wg::dp {
 struct Options {
     std::string clinical_port;  // port id or device name
     std::string core_port;
-    std::string socket_path = "/run/wardgate/dataplane.sock";
+    std::string socket_path = contract::kDataplaneSocket;
     std::string socket_group;  // group allowed on the socket besides root
     std::string policy_image;  // compiled image to enforce at start
     uint32_t burst = 32;
@@ -35,5 +36,7 @@ struct Options {
 // on bad input.
 std::optional<std::string> parse_options(int argc, char** argv, Options& out);
 std::string usage(const char* prog);
+// Declares every option (parsing and help text) bound to `o`.
+void add_options(opt::Table& t, Options& o);
 
 }  // namespace wg::dp

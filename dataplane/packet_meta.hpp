@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "contract/reasons.hpp"
+
 namespace wg::dp {
 
 enum class L2Kind : uint8_t {
@@ -18,34 +20,9 @@ enum class L2Kind : uint8_t {
 };
 
 // Why a packet got a special verdict (counted per reason; also the audit
-// event's reason code). Append only: the numbers are part of the audit log.
-enum class Reason : uint8_t {
-    None = 0,
-    TruncatedL2,
-    TruncatedL3,
-    BadIpHeader,  // version/IHL/total length inconsistent with the frame
-    TruncatedL4,
-    Ipv6ExtChainTooLong,
-    TinyFragment,         // RFC 1858: first fragment too short to hold the L4 ports
-    OverlappingFragment,  // RFC 3128: offset 1 TCP fragment rewriting the header
-    FragmentNoFlow,       // later fragment whose first fragment was not seen/allowed
-    SpoofedSide,          // source address belongs to the other side
-    SpoofedBinding,       // bound IP seen with another MAC
-    PolicyDeny,
-    DefaultDeny,
-    Guardrail,
-    NoPolicy,  // no policy installed, class fails closed
-    FlowTableFull,
-    RateLimited,  // per-source new-flow token bucket empty
-    Quarantined,
-    EssentialDrop,  // L2 control / non-IP dropped by essentials config
-    OtherVlan,
-    Overload,
-    ReplyWithoutFlow,  // TCP non-SYN with no flow state
-    BadL4Header,       // TCP data offset / UDP length inconsistent with the packet
-    VlanStackTooDeep,  // more than two 802.1Q/802.1ad tags
-    kCount
-};
+// event's reason code): defined once, with its names, in
+// common/contract/reasons.hpp (append only: part of the audit log format).
+using Reason = contract::Reason;
 
 struct PacketMeta {
     L2Kind kind = L2Kind::Malformed;

@@ -55,7 +55,7 @@ topo_start_dataplane() {
     ip netns exec "${P}gw" "$WG_BUILD/dataplane/wardgate-dataplane" \
         --no-huge -m 256 --no-pci --no-shconf --no-telemetry --file-prefix "${P}dp" -l 0 \
         --vdev "net_af_packet0,iface=gwc0,qpairs=1" --vdev "net_af_packet1,iface=gwk0,qpairs=1" \
-        --log-level=4 \
+        --log-level="lib.*:4" \
         -- --clinical net_af_packet0 --core net_af_packet1 --socket "$DP_SOCK" --mbufs 4095 "$@" \
         >"$WORK/dp.log" 2>&1 &
     DP_PID=$!

@@ -105,82 +105,55 @@ std::optional<std::string> parse_bootstrap_list(const std::string& s,
     return std::nullopt;
 }
 
-bool parse_safety_option(int argc, char** argv, int& i, SafetyOptions& o,
-                         std::optional<std::string>& err) {
-    const std::string a = argv[i];
-    auto value = [&]() -> const char* {
-        if (i + 1 >= argc) {
-            err = "option " + a + " needs a value";
-            return nullptr;
-        }
-        return argv[++i];
-    };
-    auto num = [&](uint32_t& dst) {
-        const char* v = value();
-        if (v && !to_u32(v, dst)) err = "option " + a + ": '" + v + "' is not a number";
-    };
-    if (a == "--stall-timeout-ms") {
-        num(o.stall_timeout_ms);
-    } else if (a == "--stall-recover-ms") {
-        num(o.recover_ms);
-    } else if (a == "--overload-burst-us") {
-        num(o.overload_burst_us);
-    } else if (a == "--overload-backlog") {
-        num(o.overload_backlog);
-    } else if (a == "--overload-strikes") {
-        num(o.overload_strikes);
-    } else if (a == "--overload-quiet-ms") {
-        num(o.overload_quiet_ms);
-    } else if (a == "--overload-action") {
-        if (const char* v = value()) {
-            const std::string s = v;
-            if (s == "shed")
-                o.overload_action = OverloadAction::Shed;
-            else if (s == "pass")
-                o.overload_action = OverloadAction::Pass;
-            else if (s == "class")
-                o.overload_action = OverloadAction::Class;
-            else
-                err = "--overload-action must be shed, pass or class, not '" + s + "'";
-        }
-    } else if (a == "--pool-low-pct") {
-        num(o.pool_low_pct);
-    } else if (a == "--no-policy") {
-        if (const char* v = value()) {
-            const std::string s = v;
-            if (s == "open")
-                o.no_policy_closed = false;
-            else if (s == "closed")
-                o.no_policy_closed = true;
-            else
-                err = "--no-policy must be open or closed, not '" + s + "'";
-        }
-    } else if (a == "--bootstrap-bypass") {
-        if (const char* v = value()) {
-            if (auto e = parse_bootstrap_list(v, o.bootstrap)) err = "--bootstrap-bypass " + *e;
-        }
-    } else if (a == "--hw-bypass") {
-        if (const char* v = value()) {
-            const std::string s = v;
-            if (s == "off")
-                o.hw_bypass = HwBypassMode::Off;
-            else if (s == "auto")
-                o.hw_bypass = HwBypassMode::Auto;
-            else if (s == "require")
-                o.hw_bypass = HwBypassMode::Require;
-            else
-                err = "--hw-bypass must be off, auto or require, not '" + s + "'";
-        }
-    } else if (a == "--hw-bypass-timeout-ms") {
-        num(o.hw_bypass_timeout_ms);
-    } else if (a == "--scan-hosts") {
-        num(o.limiter_hosts);
-    } else if (a == "--deny-cache-ms") {
-        num(o.neg_cache_ms);
-    } else {
-        return false;
-    }
-    return true;
+void add_safety_options(opt::Table& t, SafetyOptions& o) {
+    t.section("clinical safety (docs/clinical-safety.md):");
+    t.choice(
+        {"--no-policy"}, {"open", "closed"}, [&o](size_t k) { o.no_policy_closed = k == 1; },
+        "before the first policy: bridge everything (open,\n"
+        "default) or pass only essentials and --bootstrap-bypass");
+    t.add({{"--bootstrap-bypass"},
+           "LIST",
+           "telemetry known before any policy, e.g.\n"
+           "198.18.20.0/24:5000-5999,239.1.1.1:7000 (UDP, src or dst)",
+           [&o](const std::string& v) -> std::optional<std::string> {
+               if (auto e = parse_bootstrap_list(v, o.bootstrap)) return "--bootstrap-bypass " + *e;
+               return std::nullopt;
+           }});
+    t.num({"--stall-timeout-ms"}, "N", o.stall_timeout_ms,
+          "heartbeat silence before the watchdog takes a worker's\n"
+          "queues and forwards them in pure bypass (default 200)");
+    t.num({"--stall-recover-ms"}, "N", o.recover_ms,
+          "steady heartbeat before handing them back (default 50)");
+    static constexpr HwBypassMode kHw[] = {HwBypassMode::Off, HwBypassMode::Auto,
+                                           HwBypassMode::Require};
+    t.choice(
+        {"--hw-bypass"}, {"off", "auto", "require"}, [&o](size_t k) { o.hw_bypass = kHw[k]; },
+        "bypass-NIC watchdog (default auto)");
+    t.num({"--hw-bypass-timeout-ms"}, "N", o.hw_bypass_timeout_ms,
+          "its timeout, 1500..32000 (default 1500)");
+    t.num({"--overload-burst-us"}, "N", o.overload_burst_us,
+          "a burst slower than this is an overload sign (default\n500, 0 = off)");
+    t.num({"--overload-backlog"}, "N", o.overload_backlog,
+          "RX descriptors waiting that mean overload (default 3/4\n"
+          "of the ring, where the PMD reports it)");
+    t.num({"--overload-strikes"}, "N", o.overload_strikes,
+          "slow bursts in a row that enter overload (default 4)");
+    t.num({"--overload-quiet-ms"}, "N", o.overload_quiet_ms,
+          "calm time before leaving overload (default 100)");
+    // Same order as overload_action_name(): the words are the contract.
+    static constexpr OverloadAction kAct[] = {OverloadAction::Shed, OverloadAction::Pass,
+                                              OverloadAction::Class};
+    t.choice(
+        {"--overload-action"}, {"shed", "pass", "class"},
+        [&o](size_t k) { o.overload_action = kAct[k]; },
+        "non-telemetry while overloaded: drop,\n"
+        "forward uninspected, or per class on_failure (default)");
+    t.num({"--pool-low-pct"}, "N", o.pool_low_pct,
+          "free mbufs below N% of the pool: overload (default 5)");
+    t.num({"--scan-hosts"}, "N", o.limiter_hosts,
+          "source hosts tracked per worker for new-flow limits\n(default 16384)");
+    t.num({"--deny-cache-ms"}, "N", o.neg_cache_ms,
+          "how long a denied flow is remembered (default 2000)");
 }
 
 std::optional<std::string> check_safety_options(const SafetyOptions& o) {
@@ -197,31 +170,6 @@ std::optional<std::string> check_safety_options(const SafetyOptions& o) {
     if (o.hw_bypass != HwBypassMode::Off && ixgbe_timeout_code(o.hw_bypass_timeout_ms) == 0)
         return std::string("--hw-bypass-timeout-ms must be at most 32000");
     return std::nullopt;
-}
-
-const char* safety_usage() {
-    return "clinical safety (docs/clinical-safety.md):\n"
-           "  --no-policy open|closed   before the first policy: bridge everything (open,\n"
-           "                        default) or pass only essentials and --bootstrap-bypass\n"
-           "  --bootstrap-bypass LIST   telemetry known before any policy, e.g.\n"
-           "                        198.18.20.0/24:5000-5999,239.1.1.1:7000 (UDP, src or dst)\n"
-           "  --stall-timeout-ms N  heartbeat silence before the watchdog takes a worker's\n"
-           "                        queues and forwards them in pure bypass (default 200)\n"
-           "  --stall-recover-ms N  steady heartbeat before handing them back (default 50)\n"
-           "  --hw-bypass off|auto|require  bypass-NIC watchdog (default auto)\n"
-           "  --hw-bypass-timeout-ms N  its timeout, 1500..32000 (default 1500)\n"
-           "  --overload-burst-us N  a burst slower than this is an overload sign (default\n"
-           "                        500, 0 = off)\n"
-           "  --overload-backlog N  RX descriptors waiting that mean overload (default 3/4\n"
-           "                        of the ring, where the PMD reports it)\n"
-           "  --overload-strikes N  slow bursts in a row that enter overload (default 4)\n"
-           "  --overload-quiet-ms N  calm time before leaving overload (default 100)\n"
-           "  --overload-action shed|pass|class  non-telemetry while overloaded: drop,\n"
-           "                        forward uninspected, or per class on_failure (default)\n"
-           "  --pool-low-pct N      free mbufs below N% of the pool: overload (default 5)\n"
-           "  --scan-hosts N        source hosts tracked per worker for new-flow limits\n"
-           "                        (default 16384)\n"
-           "  --deny-cache-ms N     how long a denied flow is remembered (default 2000)\n";
 }
 
 }  // namespace wg::safety

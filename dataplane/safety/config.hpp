@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/options.hpp"
 #include "safety/hw_bypass.hpp"
 #include "safety/overload.hpp"
 
@@ -48,14 +49,10 @@ struct SafetyOptions {
     uint32_t neg_cache_ms = 2000;
 };
 
-// Consumes argv[i] (and its value) if it is a safety option. Returns true
-// if it was one; `err` is set on a bad value.
-bool parse_safety_option(int argc, char** argv, int& i, SafetyOptions& o,
-                         std::optional<std::string>& err);
+// Declares the options above (parsing and help text) in the program's table.
+void add_safety_options(opt::Table& t, SafetyOptions& o);
 // Cross-checks once every option is parsed.
 std::optional<std::string> check_safety_options(const SafetyOptions& o);
-// Usage lines for the options above.
-const char* safety_usage();
 
 // "198.18.20.0/24:5000-5999", "239.1.1.1:7000", "2001:db8::/32" (any port),
 // comma-separated lists allowed. Returns an error message on bad input.

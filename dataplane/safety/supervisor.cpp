@@ -7,6 +7,8 @@
 #include <rte_ethdev.h>
 #include <rte_pause.h>
 
+#include "log/log.hpp"
+
 namespace wg::safety {
 namespace {
 constexpr unsigned kMaxBurst = 64;
@@ -144,22 +146,22 @@ void Supervisor::tick(uint64_t now) {
                 const bool got = w_[w].ws->guard.take();
                 set_state(w, got ? State::Bypassing : State::Taking);
                 if (cfg_.log)
-                    std::fprintf(stderr,
-                                 "wardgate-dataplane: worker %u stalled (heartbeat %lu silent for "
-                                 "%lu ms): %s\n",
-                                 w, static_cast<unsigned long>(hb),
-                                 static_cast<unsigned long>((now - s.last_change) * 1000 / hz_),
-                                 got ? "forwarding its queues in pure bypass"
-                                     : "it is inside a queue access; waiting to take its queues");
+                    wg::log::logf(wg::log::Level::Err, "dataplane.safety",
+                                  "worker %u stalled (heartbeat %lu silent for "
+                                  "%lu ms): %s\n",
+                                  w, static_cast<unsigned long>(hb),
+                                  static_cast<unsigned long>((now - s.last_change) * 1000 / hz_),
+                                  got ? "forwarding its queues in pure bypass"
+                                      : "it is inside a queue access; waiting to take its queues");
             }
         } else {
             if (cur == State::Taking && w_[w].ws->guard.settled()) {
                 set_state(w, State::Bypassing);
                 if (cfg_.log)
-                    std::fprintf(stderr,
-                                 "wardgate-dataplane: worker %u: queues taken, forwarding in pure "
-                                 "bypass\n",
-                                 w);
+                    wg::log::logf(wg::log::Level::Warning, "dataplane.safety",
+                                  "worker %u: queues taken, forwarding in pure "
+                                  "bypass\n",
+                                  w);
             }
             // Recovery: the heartbeat must keep advancing for recover_ms.
             if (advanced) {
@@ -171,8 +173,8 @@ void Supervisor::tick(uint64_t now) {
                 hand_back(w);
                 add(recoveries_, 1);
                 if (cfg_.log)
-                    std::fprintf(
-                        stderr, "wardgate-dataplane: worker %u recovered: queues handed back\n", w);
+                    wg::log::logf(wg::log::Level::Notice, "dataplane.safety",
+                                  "worker %u recovered: queues handed back\n", w);
             }
         }
         if (state(w) != State::Healthy || now - s.last_change > stall_cycles_) all_healthy = false;
@@ -181,9 +183,9 @@ void Supervisor::tick(uint64_t now) {
             if (ov != s.overload_seen) {
                 s.overload_seen = ov;
                 if (cfg_.log)
-                    std::fprintf(
-                        stderr, "wardgate-dataplane: worker %u overload mode %s\n", w,
-                        ov ? "ON: telemetry first, non-telemetry per --overload-action" : "off");
+                    wg::log::logf(
+                        wg::log::Level::Warning, "dataplane.safety", "worker %u overload mode %s\n",
+                        w, ov ? "ON: telemetry first, non-telemetry per --overload-action" : "off");
             }
         }
     }
@@ -193,9 +195,9 @@ void Supervisor::tick(uint64_t now) {
         if (low != pool_low_.load(std::memory_order_relaxed)) {
             pool_low_.store(low, std::memory_order_relaxed);
             if (cfg_.log)
-                std::fprintf(stderr, "wardgate-dataplane: mbuf pool %s (%u of %u free)\n",
-                             low ? "nearly exhausted: overload mode" : "recovered", avail,
-                             cfg_.pool->size);
+                wg::log::logf(
+                    wg::log::Level::Warning, "dataplane.safety", "mbuf pool %s (%u of %u free)\n",
+                    low ? "nearly exhausted: overload mode" : "recovered", avail, cfg_.pool->size);
         }
     }
     // The hardware watchdog is kicked only while every worker is healthy:

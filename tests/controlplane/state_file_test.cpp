@@ -17,10 +17,14 @@ TEST_CASE("state file: the exact shape `wardgate reload` parses", "[state]") {
     s.hash = "c0ffee";
     s.errors = {"classes.yaml:3:7: error[unknown-class]: no class \"pumps\""};
     s.time_unix = 1764458360;  // 2025-11-29T23:19:20Z
+    s.start_time = 123456;
+    s.exe = "/usr/bin/wardgate-controlplane";
     auto text = wg::cp::to_json(s);
     CHECK(text.back() == '\n');
     auto j = nlohmann::json::parse(text);
-    CHECK(j.size() == 8);
+    CHECK(j.size() == 10);
+    CHECK(j["start_time"] == 123456);  // who `pid` is, for `wardgate reload`
+    CHECK(j["exe"] == s.exe);
     CHECK(j["pid"] == 4242);
     CHECK(j["reloads"] == 5);
     CHECK(j["last_result"] == "rejected");

@@ -8,11 +8,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -20,6 +22,7 @@
 #include "mgmt/frame.hpp"
 #include "mgmt/messages.hpp"
 #include "policy/git.hpp"
+#include "sys/process_identity.hpp"
 #include "test_util.hpp"
 
 using wg::cli::Args;
@@ -124,10 +127,19 @@ extern "C" void on_hup(int) {
 
 }  // namespace
 
+// The identity fields a control plane records about itself in its state file.
+std::string identity_of(pid_t pid) {
+    auto id = wg::sys::process_identity(pid);
+    REQUIRE(id);
+    return "\"pid\":" + std::to_string(pid) + ",\"start_time\":" + std::to_string(id->start_time) +
+           ",\"exe\":" + nlohmann::json(id->exe).dump();
+}
+
 TEST_CASE("reload: signals the control plane and waits for its result", "[cli]") {
     wg::test::ScratchDir d;
     d.write("controlplane.pid", std::to_string(getpid()) + "\n");
-    d.write("controlplane.json", R"({"pid":1,"reloads":5,"last_result":"ok","generation":7})");
+    const std::string me = identity_of(getpid());
+    d.write("controlplane.json", "{" + me + R"(,"reloads":5,"last_result":"ok","generation":7})");
     struct sigaction sa {
     }, old{};
     sa.sa_handler = on_hup;
@@ -141,7 +153,7 @@ TEST_CASE("reload: signals the control plane and waits for its result", "[cli]")
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             static int n = 5;
             ++n;
-            d.write("controlplane.json", "{\"pid\":1,\"reloads\":" + std::to_string(n) +
+            d.write("controlplane.json", "{" + me + ",\"reloads\":" + std::to_string(n) +
                                              ",\"last_result\":\"" + result +
                                              "\",\"generation\":8,\"commit\":\"abc\",\"hash\":"
                                              "\"def\",\"errors\":[\"a.yaml:1:1: "
@@ -158,6 +170,59 @@ TEST_CASE("reload: signals the control plane and waits for its result", "[cli]")
     d.write("controlplane.pid", "garbage");
     CHECK(run(wg::cli::reload, {"--state-dir", d.path().string()}).rc == 1);
     CHECK(run(wg::cli::reload, {"--timeout", "0"}).rc == 2);
+}
+
+// kill -9 leaves the pid file behind; after pid reuse it names an unrelated
+// process, which a SIGHUP would kill. Here: a `sleep` under the control
+// plane's old pid, with the dead control plane's state file.
+TEST_CASE("reload: refuses a stale pid file naming an unrelated process", "[cli]") {
+    wg::test::ScratchDir d;
+    std::cout.flush();  // the child must not repeat buffered TAP lines
+    const pid_t child = fork();
+    if (child == 0) {  // no Catch assertions in the child: it would report them too
+        execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    REQUIRE(child > 0);
+    // Wait (bounded) until the child runs sleep, not our own image.
+    const std::string sleep_exe = [&] {
+        for (int i = 0; i < 500; ++i) {
+            auto id = wg::sys::process_identity(child);
+            if (id && id->exe.find("sleep") != std::string::npos) return id->exe;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return std::string();
+    }();
+    CHECK_FALSE(sleep_exe.empty());
+    const auto me = wg::sys::process_identity(getpid());
+    REQUIRE(me);
+    d.write("controlplane.pid", std::to_string(child) + "\n");
+    auto refused = [&](const std::string& state) {
+        d.write("controlplane.json", state);
+        auto r = run(wg::cli::reload, {"--state-dir", d.path().string(), "--timeout", "1"});
+        INFO(state << " -> " << r.err);
+        CHECK(r.rc == 1);
+        CHECK(r.err.find("refusing to signal pid " + std::to_string(child)) != std::string::npos);
+        // The unrelated process survived.
+        int status = 0;
+        CHECK(waitpid(child, &status, WNOHANG) == 0);
+    };
+    const std::string pid = "\"pid\":" + std::to_string(child);
+    // The dead control plane's record: same pid, its own start time and binary.
+    refused("{" + pid + ",\"start_time\":" + std::to_string(me->start_time + 1) +
+            ",\"exe\":" + nlohmann::json(me->exe).dump() + R"(,"reloads":1,"last_result":"ok"})");
+    // Same start time by chance, but another program.
+    auto child_id = wg::sys::process_identity(child);
+    REQUIRE(child_id);
+    refused("{" + pid + ",\"start_time\":" + std::to_string(child_id->start_time) +
+            ",\"exe\":" + nlohmann::json(me->exe).dump() + R"(,"reloads":1,"last_result":"ok"})");
+    // A state file that names another pid, or none at all.
+    refused(R"({"pid":1,"reloads":1,"last_result":"ok"})");
+    refused("{" + pid + R"(,"reloads":1,"last_result":"ok"})");
+    std::filesystem::remove(d.path() / "controlplane.json");
+    refused("");
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
 }
 
 TEST_CASE("status: asks the dataplane socket and prints a summary", "[cli]") {

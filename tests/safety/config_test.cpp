@@ -11,15 +11,13 @@ using wg::dp::L2Kind;
 using wg::dp::PacketMeta;
 
 namespace {
-// Runs every argument through parse_safety_option; returns the first error.
+// Runs every argument through the safety options' table; returns the first error.
 std::optional<std::string> parse(std::vector<std::string> a, SafetyOptions& o) {
-    std::vector<char*> argv;
-    a.insert(a.begin(), "prog");
-    for (auto& s : a) argv.push_back(s.data());
-    for (int i = 1; i < int(argv.size()); ++i) {
+    wg::opt::Table t("");
+    add_safety_options(t, o);
+    for (size_t i = 0; i < a.size();) {
         std::optional<std::string> err;
-        if (!parse_safety_option(int(argv.size()), argv.data(), i, o, err))
-            return "not a safety option: " + std::string(argv[i]);
+        if (!t.consume(a, i, err)) return "not a safety option: " + a[i];
         if (err) return err;
     }
     return check_safety_options(o);
@@ -83,13 +81,13 @@ TEST_CASE("bad safety options are refused with the option named") {
         CHECK(e->find(b[0].substr(2, 6)) != std::string::npos);
     }
     SafetyOptions o;
-    int i = 1;
-    std::vector<std::string> a = {"prog", "--burst", "32"};
-    std::vector<char*> argv;
-    for (auto& s : a) argv.push_back(s.data());
+    wg::opt::Table t("");
+    add_safety_options(t, o);
+    size_t i = 0;
+    std::vector<std::string> a = {"--burst", "32"};
     std::optional<std::string> err;
-    CHECK_FALSE(parse_safety_option(3, argv.data(), i, o, err));
-    CHECK(i == 1);
+    CHECK_FALSE(t.consume(a, i, err));
+    CHECK(i == 0);
 }
 
 TEST_CASE("IPv6 bootstrap entries") {

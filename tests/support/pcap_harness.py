@@ -47,7 +47,7 @@ def dataplane_cmd(dp, prefix, inp, out, sock, *args):
     leaves an empty runtime directory per prefix: removed when the test exits."""
     atexit.register(_remove_runtime_dir, prefix)
     return [dp, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-            "--file-prefix", prefix, "--log-level", "error",
+            "--file-prefix", prefix, "--log-level", "lib.*:error",
             "--vdev", f"net_pcap0,rx_pcap={inp['clinical']},tx_pcap={out['clinical']}",
             "--vdev", f"net_pcap1,rx_pcap={inp['core']},tx_pcap={out['core']}",
             "--", "--clinical", "net_pcap0", "--core", "net_pcap1", "--socket", sock, *args]
