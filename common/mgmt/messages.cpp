@@ -63,6 +63,8 @@ std::vector<uint8_t> encode(const Status& s) {
     w.put_str(s.policy_hash);
     w.put_str(s.policy_commit);
     w.put_str(s.mode);
+    w.put_str(s.image_state);
+    w.put_str(s.image_error);
     return w.take();
 }
 
@@ -83,6 +85,10 @@ Status decode_status(std::span<const uint8_t> b) {
     s.policy_hash = r.get_str("policy hash", 256);
     s.policy_commit = r.get_str("policy commit", 256);
     s.mode = r.get_str("mode", 256);
+    if (!r.done()) {  // absent in a status from an older dataplane
+        s.image_state = r.get_str("image state", 64);
+        s.image_error = r.get_str("image error", 4096);
+    }
     r.expect_done("status");
     return s;
 }

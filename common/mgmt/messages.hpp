@@ -29,6 +29,13 @@ struct Status {
     std::string policy_hash;         // hex content hash of the running image
     std::string policy_commit;       // git commit of the policy dir, "" if none
     std::string mode;                // "normal" | "no-policy" | "fail-open" | ...
+    // The --policy-image read at start: "none" (not configured), "loaded",
+    // "loaded-previous" (current unusable, <image>.prev enforced), "missing",
+    // "rejected" (nothing usable: running per --no-policy), "replaced" (a
+    // policy was pushed since). Appended to the wire format: an older peer
+    // sends neither field and they decode as "" (unknown).
+    std::string image_state;
+    std::string image_error;  // why the current (and previous) image was not used
 };
 
 struct LoadPolicyRequest {

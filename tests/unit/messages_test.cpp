@@ -24,6 +24,24 @@ TEST_CASE("status round-trips", "[mgmt]") {
     CHECK(d.ports[1].name == "net_pcap1");
     CHECK(d.policy_generation == 7);
     CHECK(d.mode == "normal");
+    CHECK(d.image_state.empty());
+}
+
+TEST_CASE("status carries the start-up image state; an older status without it decodes", "[mgmt]") {
+    mgmt::Status s;
+    s.mode = "no-policy";
+    s.image_state = "rejected";
+    s.image_error = "corrupted policy image: checksum mismatch";
+    auto bytes = mgmt::encode(s);
+    auto d = mgmt::decode_status(bytes);
+    CHECK(d.image_state == "rejected");
+    CHECK(d.image_error == s.image_error);
+    // An older dataplane stops after the mode string.
+    const size_t tail = 4 + s.image_state.size() + 4 + s.image_error.size();
+    std::vector<uint8_t> old(bytes.begin(), bytes.end() - static_cast<long>(tail));
+    auto o = mgmt::decode_status(old);
+    CHECK(o.mode == "no-policy");
+    CHECK(o.image_state.empty());
 }
 
 TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
