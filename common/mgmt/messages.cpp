@@ -223,7 +223,13 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                 }
                 break;
             case Section::Histograms:
-                s.histograms.resize(r.get_count(20, "histograms"));
+            {
+                const uint32_t nh = r.get_count(20, "histograms");
+                if (nh > kMaxHistograms)
+                    throw wire::DecodeError(std::to_string(nh) + " histograms (at most " +
+                                            std::to_string(kMaxHistograms) + ")");
+                s.histograms.resize(nh);
+            }
                 for (auto& h : s.histograms) {
                     h.path = r.get_str("histogram path", 256);
                     h.cls = r.get_str("histogram class", 4096);
