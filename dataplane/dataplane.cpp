@@ -333,8 +333,7 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
 mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
     mgmt::LoadPolicyResponse resp;
     try {
-        auto lp = mgmt::decode_load_policy_request(req.payload);
-        LoadResult r = load_policy(lp.image);
+        LoadResult r = load_policy(mgmt::load_policy_image_view(req.payload));
         resp.ok = r.ok;
         resp.generation = r.generation;
         resp.error = r.error;

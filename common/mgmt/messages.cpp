@@ -265,6 +265,15 @@ LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t> b) {
     return m;
 }
 
+std::span<const uint8_t> load_policy_image_view(std::span<const uint8_t> b) {
+    Reader r(b);
+    const uint32_t n = r.get<uint32_t>("policy image length");
+    if (n > kMaxPayload) throw wire::DecodeError("oversized policy image");
+    auto image = r.get_bytes(n, "policy image");
+    r.expect_done("load-policy request");
+    return image;
+}
+
 std::vector<uint8_t> encode(const LoadPolicyResponse& m) {
     Writer w;
     w.put_bool(m.ok);

@@ -99,6 +99,9 @@ std::vector<uint8_t> encode(const TestHook&);
 Status decode_status(std::span<const uint8_t>);
 stats::Snapshot decode_stats(std::span<const uint8_t>);
 LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t>);
+// The image inside a LoadPolicy payload, without copying it (the dataplane
+// decodes it straight from the received frame: one buffer, not two).
+std::span<const uint8_t> load_policy_image_view(std::span<const uint8_t>);
 LoadPolicyResponse decode_load_policy_response(std::span<const uint8_t>);
 ErrorResponse decode_error(std::span<const uint8_t>);
 AuditBatch decode_audit_batch(std::span<const uint8_t>);

@@ -163,3 +163,14 @@ TEST_CASE("stats: the number of histograms is bounded", "[mgmt]") {
     CHECK_THROWS_WITH(mgmt::decode_stats(hists(mgmt::kMaxHistograms + 1)),
                       Catch::Contains("histograms"));
 }
+
+TEST_CASE("load-policy image view: same bytes as the copying decoder, no copy", "[mgmt]") {
+    mgmt::LoadPolicyRequest req;
+    req.image = {1, 2, 3, 4, 5};
+    auto payload = mgmt::encode(req);
+    auto v = mgmt::load_policy_image_view(payload);
+    CHECK(std::vector<uint8_t>(v.begin(), v.end()) == req.image);
+    CHECK(v.data() == payload.data() + 4);  // points into the payload
+    payload.push_back(0);
+    CHECK_THROWS_AS(mgmt::load_policy_image_view(payload), wire::DecodeError);
+}
