@@ -319,6 +319,10 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
     bool published = false;
     try {
         policy::CompiledPolicy p = policy::decode_image(image);
+        // Same content as the running policy: the holder keeps it and its
+        // generation, so its counter map must stay as well.
+        if (holder_->generation() != 0 && p.content_hash == holder_->hash())
+            return holder_->load_policy(p);
         prev = maps_.publish(std::make_unique<CounterMap>(slots_.map_for(p)));
         published = true;
     } catch (const std::exception&) {
