@@ -4,14 +4,36 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include <string>
+#include <vector>
 
 #include "dataplane.hpp"
 #include "options.hpp"
+#include "privileges.hpp"
 
 namespace {
 wg::dp::Dataplane* g_dp = nullptr;  // only for the signal handler
 void on_signal(int) {
     if (g_dp) g_dp->request_stop();
+}
+// After EAL init, port start and socket creation: nothing left needs root.
+std::optional<std::string> drop(const wg::dp::Options& opt) {
+    if (opt.user.empty()) return std::nullopt;
+    std::vector<std::string> drivers;
+    uint16_t pid;
+    RTE_ETH_FOREACH_DEV(pid) {
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name)
+            drivers.emplace_back(info.driver_name);
+    }
+    const auto caps = wg::dp::runtime_caps(drivers);
+    if (auto e = wg::dp::drop_privileges(opt.user, caps)) return e;
+    std::printf("wardgate-dataplane: running as user %s with %zu capabilities, seccomp on\n",
+                opt.user.c_str(), caps.size());
+    std::fflush(stdout);
+    return std::nullopt;
 }
 }  // namespace
 
@@ -42,6 +64,9 @@ int main(int argc, char** argv) {
         wg::dp::Dataplane dp(opt);
         if (auto err = dp.init()) {
             std::fprintf(stderr, "wardgate-dataplane: %s\n", err->c_str());
+            rc = 1;
+        } else if (auto perr = drop(opt)) {
+            std::fprintf(stderr, "wardgate-dataplane: cannot drop privileges: %s\n", perr->c_str());
             rc = 1;
         } else {
             g_dp = &dp;

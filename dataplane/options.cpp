@@ -19,6 +19,8 @@ std::string usage(const char* prog) {
            "  --core PORT           switch-side port: port id or device name\n"
            "  --socket PATH         management socket (default /run/wardgate/dataplane.sock)\n"
            "  --socket-group GROUP  group allowed to use the socket besides root\n"
+           "  --user NAME           after start, run as NAME with only the capabilities\n"
+           "                        the ports need, no_new_privs and a seccomp filter\n"
            "  --policy-image FILE   compiled policy to enforce at start\n"
            "  --burst N             rx/tx burst size (default 32)\n"
            "  --mbufs N             mbufs per pool (default 8191)\n"
@@ -70,6 +72,8 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
             err = str(o.socket_path);
         else if (a == "--socket-group")
             err = str(o.socket_group);
+        else if (a == "--user")
+            err = str(o.user);
         else if (a == "--policy-image")
             err = str(o.policy_image);
         else if (a == "--burst")
