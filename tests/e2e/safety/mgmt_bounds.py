@@ -142,6 +142,13 @@ def main():
         tap(mtype == STATUS_RESP and rid == 119 and max(lat) < 1.0,
             f"another client is answered promptly meanwhile (max {max(lat) * 1e3:.1f} ms)", lat)
         tap(proc.poll() is None, "dataplane still running")
+        # Still not reading: closed by the dataplane after 10 s paused.
+        end, closed = time.monotonic() + 15, False
+        while time.monotonic() < end and not closed:
+            time.sleep(0.5)
+            log.seek(0)
+            closed = "closed management peer" in log.read()
+        tap(closed, "a client that never reads is closed after 10 s")
         flood.close()
 
         # 2. 100 connections: at most 16 open at once; the rest refused.
