@@ -42,13 +42,17 @@ struct MgmtServer::Impl {
     static constexpr unsigned kMaxConns = 16;
     unsigned conns = 0;
     unsigned refused_conns = 0;
+    // A connection without a complete request for this long is closed: a
+    // peer that trickles a partial frame, or just sits on a slot, cannot keep
+    // the 16 slots from the control plane (which polls every second).
+    std::chrono::milliseconds idle_limit{60000};
     asio::steady_timer accept_retry{io};
     std::chrono::milliseconds accept_backoff{0};
 
     // One connection: read frames, answer each in order.
     struct Conn : std::enable_shared_from_this<Conn> {
         Conn(Impl& i, stream::socket s, Peer p)
-            : impl(i), sock(std::move(s)), peer(p), stall(i.io) {
+            : impl(i), sock(std::move(s)), peer(p), stall(i.io), idle(i.io) {
             ++impl.conns;
         }
         ~Conn() { --impl.conns; }
@@ -62,6 +66,28 @@ struct MgmtServer::Impl {
         bool paused = false;   // over kOutHigh: no read outstanding
         bool closing = false;
         asio::steady_timer stall;
+        asio::steady_timer idle;
+        std::chrono::steady_clock::time_point last_request = std::chrono::steady_clock::now();
+
+        // Holds only a weak reference: the timer must not keep a closed
+        // connection alive.
+        void watch_idle() {
+            idle.expires_at(last_request + impl.idle_limit);
+            std::weak_ptr<Conn> weak = shared_from_this();
+            idle.async_wait([weak](boost::system::error_code ec) {
+                auto self = weak.lock();
+                if (ec || !self || self->closing) return;
+                if (std::chrono::steady_clock::now() - self->last_request < self->impl.idle_limit) {
+                    self->watch_idle();  // a request came meanwhile
+                    return;
+                }
+                std::fprintf(stderr,
+                             "wardgate-dataplane: closed management peer pid %d: no complete "
+                             "request for %lld ms\n",
+                             self->peer.pid, static_cast<long long>(self->impl.idle_limit.count()));
+                self->close();
+            });
+        }
 
         void read() {
             auto self = shared_from_this();
@@ -82,6 +108,7 @@ struct MgmtServer::Impl {
                         read();
                         return;
                     }
+                    last_request = std::chrono::steady_clock::now();
                     auto resp = impl.handler(*f, peer);
                     send(mgmt::encode_frame(resp.type, f->request_id, resp.payload));
                 }
@@ -108,6 +135,7 @@ struct MgmtServer::Impl {
             closing = true;
             boost::system::error_code ig;
             stall.cancel();
+            idle.cancel();
             sock.close(ig);  // fails the outstanding write: the last reference goes
         }
         void send(std::vector<uint8_t> bytes, bool close_after = false) {
@@ -191,8 +219,10 @@ struct MgmtServer::Impl {
                 std::fprintf(stderr, "wardgate-dataplane: refused management peer pid %d uid %u\n",
                              cred.pid, cred.uid);
             } else {
-                std::make_shared<Conn>(*this, std::move(s), Peer{cred.pid, cred.uid, cred.gid})
-                    ->read();
+                auto c =
+                    std::make_shared<Conn>(*this, std::move(s), Peer{cred.pid, cred.uid, cred.gid});
+                c->watch_idle();
+                c->read();
             }
             accept();
         });
@@ -244,6 +274,10 @@ std::optional<std::string> MgmtServer::open(const std::string& path, const std::
         return "cannot give socket " + path + " to group " + group + ": " + std::strerror(errno);
     ::chmod(path.c_str(), 0660);
     return std::nullopt;
+}
+
+void MgmtServer::set_idle_limit(std::chrono::milliseconds ms) {
+    impl_->idle_limit = ms;
 }
 
 void MgmtServer::start(MgmtHandler handler) {
