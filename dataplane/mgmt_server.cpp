@@ -41,6 +41,7 @@ struct MgmtServer::Impl {
     static constexpr auto kStallClose = std::chrono::seconds(10);
     static constexpr unsigned kMaxConns = 16;
     unsigned conns = 0;
+    const void* big_holder = nullptr;  // the Conn receiving a large frame
     unsigned refused_conns = 0;
     // A connection without a complete request for this long is closed: a
     // peer that trickles a partial frame, or just sits on a slot, cannot keep
@@ -55,7 +56,30 @@ struct MgmtServer::Impl {
             : impl(i), sock(std::move(s)), peer(p), stall(i.io), idle(i.io) {
             ++impl.conns;
         }
-        ~Conn() { --impl.conns; }
+        ~Conn() {
+            --impl.conns;
+            if (impl.big_holder == this) impl.big_holder = nullptr;
+        }
+
+        // Only one connection at a time may be receiving a frame above the
+        // small limit (a policy image, up to 64 MiB): input buffers stay
+        // bounded by 64 MiB + 16 x 64 KiB, whatever the peers announce. A
+        // second concurrent big upload is refused with "busy" (503); the
+        // control plane retries its push.
+        bool claim_big() {
+            const bool big = dec.pending() > mgmt::kMaxSmallPayload + mgmt::kHeaderSize;
+            if (!big) {
+                if (impl.big_holder == this) impl.big_holder = nullptr;
+                return true;
+            }
+            if (impl.big_holder && impl.big_holder != this) {
+                mgmt::ErrorResponse er{503, "another large frame (policy load) is being received"};
+                send(mgmt::encode_frame(mgmt::MsgType::Error, 0, mgmt::encode(er)), true);
+                return false;
+            }
+            impl.big_holder = this;
+            return true;
+        }
         Impl& impl;
         stream::socket sock;
         Peer peer;
@@ -105,6 +129,7 @@ struct MgmtServer::Impl {
                 while (out_bytes < kOutHigh) {
                     auto f = dec.next();
                     if (!f) {
+                        if (!claim_big()) return;
                         read();
                         return;
                     }

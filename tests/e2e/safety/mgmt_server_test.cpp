@@ -80,3 +80,61 @@ TEST_CASE("mgmt server: idle and slow-trickling peers are closed, active ones st
     close(active);
     srv.stop();
 }
+
+TEST_CASE("mgmt server: one large upload at a time; a second one is refused, not buffered",
+          "[mgmt_server]") {
+    const std::string path = "/tmp/wg-mgmt-big-" + std::to_string(getpid()) + ".sock";
+    wg::dp::MgmtServer srv;
+    REQUIRE_FALSE(srv.open(path, "").has_value());
+    srv.start([](const wg::mgmt::Frame& f, const wg::dp::Peer&) {
+        return wg::mgmt::Frame{wg::mgmt::MsgType::LoadPolicyResponse, f.request_id, {}};
+    });
+    // Both announce a 1 MiB policy image and send the first 256 KiB.
+    const std::vector<uint8_t> body(1u << 20, 0xab);
+    auto frame = wg::mgmt::encode_frame(wg::mgmt::MsgType::LoadPolicyRequest, 5, body);
+    const size_t first = wg::mgmt::kHeaderSize + (256u << 10);
+    auto send_all = [](int fd, const uint8_t* p, size_t n) {
+        while (n) {
+            ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+            if (k <= 0) return false;
+            p += k;
+            n -= size_t(k);
+        }
+        return true;
+    };
+    int a = connect_to(path);
+    REQUIRE(a >= 0);
+    REQUIRE(send_all(a, frame.data(), first));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a is receiving
+    int b = connect_to(path);
+    REQUIRE(b >= 0);
+    send_all(b, frame.data(), first);  // may fail once the server closed b
+    uint8_t hdr[wg::mgmt::kHeaderSize];
+    REQUIRE(read(b, hdr, sizeof(hdr)) == ssize_t(sizeof(hdr)));
+    CHECK(hdr[6] == uint8_t(wg::mgmt::MsgType::Error));
+    CHECK(closed_by_server(b));
+    // a finishes its upload and is answered.
+    REQUIRE(send_all(a, frame.data() + first, frame.size() - first));
+    size_t got = 0;
+    while (got < sizeof(hdr)) {
+        ssize_t n = read(a, hdr + got, sizeof(hdr) - got);
+        REQUIRE(n > 0);
+        got += size_t(n);
+    }
+    CHECK(hdr[6] == uint8_t(wg::mgmt::MsgType::LoadPolicyResponse));
+    // The slot is free again: a new upload is accepted.
+    int c = connect_to(path);
+    REQUIRE(c >= 0);
+    REQUIRE(send_all(c, frame.data(), frame.size()));
+    got = 0;
+    while (got < sizeof(hdr)) {
+        ssize_t n = read(c, hdr + got, sizeof(hdr) - got);
+        REQUIRE(n > 0);
+        got += size_t(n);
+    }
+    CHECK(hdr[6] == uint8_t(wg::mgmt::MsgType::LoadPolicyResponse));
+    close(a);
+    close(b);
+    close(c);
+    srv.stop();
+}
