@@ -115,6 +115,9 @@ int status(const Args& args, std::ostream& out, std::ostream& err) {
                 << (st.policy_commit.empty() ? "" : ", commit " + st.policy_commit.substr(0, 12))
                 << "\n";
         }
+        if (st.image_state == "rejected" || st.image_state == "missing" ||
+            st.image_state == "loaded-previous")
+            out << "policy image at start: " << st.image_state << ": " << st.image_error << "\n";
         out << "ports:\n";
         for (auto& p : sn.ports)
             out << "  " << std::left << std::setw(9) << p.role << std::setw(20) << p.name << " rx "

@@ -3,8 +3,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include <rte_cycles.h>
@@ -165,21 +167,70 @@ std::optional<std::string> Dataplane::init() {
                                                     rte_get_tsc_hz());
     }
 
-    if (!opt_.policy_image.empty()) {
-        std::ifstream f(opt_.policy_image, std::ios::binary);
-        if (!f) return "policy image " + opt_.policy_image + ": cannot open";
-        std::vector<uint8_t> img((std::istreambuf_iterator<char>(f)),
-                                 std::istreambuf_iterator<char>());
-        LoadResult r = load_policy(img);
-        if (!r.ok) return "policy image " + opt_.policy_image + " rejected: " + r.error;
-        wg::log::logf(wg::log::Level::Notice, "dataplane.policy",
-                      "policy generation %lu (%s) from %s",
-                      static_cast<unsigned long>(r.generation), holder_->hash().c_str(),
-                      opt_.policy_image.c_str());
-    }
+    load_start_image();
 
     if (auto e = mgmt_.open(opt_.socket_path, opt_.socket_group)) return e;
     return std::nullopt;
+}
+
+// Failure mode 2 at start (docs/clinical-safety.md): a missing, empty or
+// corrupt persisted image must never keep the bridge down, because then
+// nothing is forwarded, telemetry included. Try the current image, then the
+// previous one the control plane kept beside it, then run per --no-policy
+// (open by default) and say so loudly: log, Status, gauge
+// policy_image_rejected. The control plane then pushes a good policy.
+void Dataplane::load_start_image() {
+    if (opt_.policy_image.empty()) return;  // image_state_ stays "none"
+    struct Try {
+        std::string path;
+        std::string error;
+        bool exists = false;
+    };
+    Try tries[2] = {{opt_.policy_image, {}, false}, {opt_.policy_image + ".prev", {}, false}};
+    for (unsigned i = 0; i < 2; ++i) {
+        Try& t = tries[i];
+        std::ifstream f(t.path, std::ios::binary);
+        if (!f) {
+            t.error = t.path + ": cannot open: " + std::strerror(errno);
+            continue;
+        }
+        t.exists = true;
+        std::vector<uint8_t> img((std::istreambuf_iterator<char>(f)),
+                                 std::istreambuf_iterator<char>());
+        if (img.empty()) {
+            t.error = t.path + ": empty file";
+            continue;
+        }
+        LoadResult r = load_policy(img);
+        if (!r.ok) {
+            t.error = t.path + ": " + r.error;
+            continue;
+        }
+        wg::log::logf(
+            wg::log::Level::Notice, "dataplane.policy", "policy generation %lu (%s) from %s",
+            static_cast<unsigned long>(r.generation), holder_->hash().c_str(), t.path.c_str());
+        image_state_ = i == 0 ? "loaded" : "loaded-previous";
+        break;
+    }
+    // A current image that exists but cannot be used is a rejection even when
+    // the previous one saved the day: someone must look at the disk.
+    image_rejected_ = tries[0].exists;
+    if (image_state_ == "loaded") return;
+    image_error_ = tries[0].error;
+    if (image_state_ != "loaded-previous") {
+        image_error_ += "; " + tries[1].error;
+        image_state_ = (tries[0].exists || tries[1].exists) ? "rejected" : "missing";
+        image_rejected_ = tries[0].exists || tries[1].exists;
+    }
+    wg::log::logf(wg::log::Level::Err, "dataplane.policy",
+                  "POLICY IMAGE %s at start: %s; %s until the control plane pushes a policy",
+                  image_state_ == "loaded-previous" ? "REJECTED, PREVIOUS IMAGE ENFORCED"
+                  : image_state_ == "missing"       ? "MISSING"
+                                                    : "REJECTED",
+                  image_error_.c_str(),
+                  image_state_ == "loaded-previous" ? "the previous image is enforced"
+                  : opt_.safety.no_policy_closed    ? "no policy: fail-closed (--no-policy closed)"
+                                                 : "no policy: forwarding everything (fail-open)");
 }
 
 uint64_t Dataplane::total_rx() const {
@@ -267,6 +318,10 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
     bool published = false;
     try {
         policy::CompiledPolicy p = policy::decode_image(image);
+        // Same content as the running policy: the holder keeps it and its
+        // generation, so its counter map must stay as well.
+        if (holder_->generation() != 0 && p.content_hash == holder_->hash())
+            return holder_->load_policy(p);
         prev = maps_.publish(std::make_unique<CounterMap>(slots_.map_for(p)));
         published = true;
     } catch (const std::exception&) {
@@ -281,11 +336,14 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
 mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
     mgmt::LoadPolicyResponse resp;
     try {
-        auto lp = mgmt::decode_load_policy_request(req.payload);
-        LoadResult r = load_policy(lp.image);
+        LoadResult r = load_policy(mgmt::load_policy_image_view(req.payload));
         resp.ok = r.ok;
         resp.generation = r.generation;
         resp.error = r.error;
+        if (r.ok) {  // a good policy supersedes whatever happened at start
+            image_rejected_ = false;
+            if (image_state_ != "none") image_state_ = "replaced";
+        }
     } catch (const std::exception& e) {
         resp.ok = false;
         resp.generation = holder_->generation();
@@ -384,6 +442,8 @@ mgmt::Frame Dataplane::status_frame() const {
         s.mode = "no-policy";
     }
     if (const std::string m = safety_mode(); !m.empty()) s.mode = m;
+    s.image_state = image_state_;
+    s.image_error = image_error_;
     return {mgmt::MsgType::StatusResponse, 0, mgmt::encode(s)};
 }
 
@@ -427,6 +487,7 @@ mgmt::Frame Dataplane::stats_frame() const {
         snap.gauges.push_back({"mempool_size", pools_[0]->size});
     }
     snap.gauges.push_back({"policy_generation", holder_ ? holder_->generation() : 0});
+    snap.gauges.push_back({"policy_image_rejected", image_rejected_ ? 1u : 0u});
     append_safety_stats(snap);
     return {mgmt::MsgType::StatsResponse, 0, mgmt::encode(snap)};
 }

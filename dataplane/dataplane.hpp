@@ -48,6 +48,7 @@ class Dataplane {
     mgmt::Frame load_frame(const mgmt::Frame& req);
     mgmt::Frame audit_frame();
     mgmt::Frame test_hook_frame(const mgmt::Frame& req);
+    void load_start_image();
     uint64_t total_rx() const;
     void append_safety_stats(stats::Snapshot& snap) const;
     std::string safety_mode() const;
@@ -69,6 +70,11 @@ class Dataplane {
     MgmtServer mgmt_;
     std::atomic<bool> stop_{false};
     uint64_t start_ns_ = 0;
+    // Start-up image outcome (management thread after init): Status fields
+    // and the policy_image_rejected gauge; cleared by a successful push.
+    std::string image_state_ = "none";
+    std::string image_error_;
+    bool image_rejected_ = false;
     bool ports_started_ = false;
 };
 

@@ -4,11 +4,16 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include <string>
+#include <vector>
 
 #include "dataplane.hpp"
 #include "log/log.hpp"
 #include "log_sink.hpp"
 #include "options.hpp"
+#include "privileges.hpp"
 
 namespace {
 wg::dp::Dataplane* g_dp = nullptr;  // only for the signal handler
@@ -20,6 +25,22 @@ void on_signal(int) {
 void fatal(const std::string& msg) {
     wg::log::stderr_sink(wg::log::Level::Err,
                          wg::log::format_line(wg::log::Level::Err, "dataplane", msg));
+}
+// After EAL init, port start and socket creation: nothing left needs root.
+std::optional<std::string> drop(const wg::dp::Options& opt) {
+    if (opt.user.empty()) return std::nullopt;
+    std::vector<std::string> drivers;
+    uint16_t pid;
+    RTE_ETH_FOREACH_DEV(pid) {
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(pid, &info) == 0 && info.driver_name)
+            drivers.emplace_back(info.driver_name);
+    }
+    const auto caps = wg::dp::runtime_caps(drivers);
+    if (auto e = wg::dp::drop_privileges(opt.user, caps)) return e;
+    wg::log::Line(wg::log::Level::Notice, "dataplane")
+        << "running as user " << opt.user << " with " << caps.size() << " capabilities, seccomp on";
+    return std::nullopt;
 }
 }  // namespace
 
@@ -51,6 +72,9 @@ int main(int argc, char** argv) {
         wg::dp::Dataplane dp(opt);
         if (auto err = dp.init()) {
             fatal(*err);
+            rc = 1;
+        } else if (auto perr = drop(opt)) {
+            fatal("cannot drop privileges: " + *perr);
             rc = 1;
         } else {
             g_dp = &dp;

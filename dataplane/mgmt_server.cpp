@@ -6,13 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 
-#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 #include <boost/asio.hpp>
+#include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
 
 #include "log/log.hpp"
 #include "mgmt/messages.hpp"
@@ -31,59 +32,201 @@ struct MgmtServer::Impl {
     MgmtHandler handler;
     std::thread thread;
 
+    // Bounds (docs/architecture.md, management channel). A client that does
+    // not read its responses is paused (no more requests are read from it)
+    // once kOutHigh bytes wait for it, resumed below kOutLow, and closed if it
+    // stays paused for kStallClose: its memory is returned and the other
+    // connections never wait for it (every socket is asynchronous).
+    static constexpr size_t kOutHigh = 1u << 20;
+    static constexpr size_t kOutLow = 256u << 10;
+    static constexpr auto kStallClose = std::chrono::seconds(10);
+    static constexpr unsigned kMaxConns = 16;
+    unsigned conns = 0;
+    const void* big_holder = nullptr;  // the Conn receiving a large frame
+    unsigned refused_conns = 0;
+    // A connection without a complete request for this long is closed: a
+    // peer that trickles a partial frame, or just sits on a slot, cannot keep
+    // the 16 slots from the control plane (which polls every second).
+    std::chrono::milliseconds idle_limit{60000};
+    asio::steady_timer accept_retry{io};
+    std::chrono::milliseconds accept_backoff{0};
+
     // One connection: read frames, answer each in order.
     struct Conn : std::enable_shared_from_this<Conn> {
-        Conn(Impl& i, stream::socket s, Peer p) : impl(i), sock(std::move(s)), peer(p) {}
+        Conn(Impl& i, stream::socket s, Peer p)
+            : impl(i), sock(std::move(s)), peer(p), stall(i.io), idle(i.io) {
+            ++impl.conns;
+        }
+        ~Conn() {
+            --impl.conns;
+            if (impl.big_holder == this) impl.big_holder = nullptr;
+        }
+
+        // Only one connection at a time may be receiving a frame above the
+        // small limit (a policy image, up to 64 MiB): input buffers stay
+        // bounded by 64 MiB + 16 x 64 KiB, whatever the peers announce. A
+        // second concurrent big upload is refused with "busy" (503); the
+        // control plane retries its push.
+        bool claim_big() {
+            const bool big = dec.pending() > mgmt::kMaxSmallPayload + mgmt::kHeaderSize;
+            if (!big) {
+                if (impl.big_holder == this) impl.big_holder = nullptr;
+                return true;
+            }
+            if (impl.big_holder && impl.big_holder != this) {
+                mgmt::ErrorResponse er{503, "another large frame (policy load) is being received"};
+                send(mgmt::encode_frame(mgmt::MsgType::Error, 0, mgmt::encode(er)), true);
+                return false;
+            }
+            impl.big_holder = this;
+            return true;
+        }
         Impl& impl;
         stream::socket sock;
         Peer peer;
         mgmt::FrameDecoder dec;
         std::array<uint8_t, 65536> buf{};
         std::deque<std::vector<uint8_t>> out;
+        size_t out_bytes = 0;  // queued, not yet written
+        bool paused = false;   // over kOutHigh: no read outstanding
+        bool closing = false;
+        asio::steady_timer stall;
+        asio::steady_timer idle;
+        std::chrono::steady_clock::time_point last_request = std::chrono::steady_clock::now();
+
+        // Holds only a weak reference: the timer must not keep a closed
+        // connection alive.
+        void watch_idle() {
+            idle.expires_at(last_request + impl.idle_limit);
+            std::weak_ptr<Conn> weak = shared_from_this();
+            idle.async_wait([weak](boost::system::error_code ec) {
+                auto self = weak.lock();
+                if (ec || !self || self->closing) return;
+                if (std::chrono::steady_clock::now() - self->last_request < self->impl.idle_limit) {
+                    self->watch_idle();  // a request came meanwhile
+                    return;
+                }
+                wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
+                              "closed management peer pid %d: no complete request for %lld ms",
+                              self->peer.pid,
+                              static_cast<long long>(self->impl.idle_limit.count()));
+                self->close();
+            });
+        }
 
         void read() {
             auto self = shared_from_this();
             sock.async_read_some(asio::buffer(buf), [self](boost::system::error_code ec, size_t n) {
                 if (ec) return;  // peer closed or error: drop the connection
-                try {
-                    self->dec.feed({self->buf.data(), n});
-                    while (auto f = self->dec.next()) {
-                        auto resp = self->impl.handler(*f, self->peer);
-                        self->send(mgmt::encode_frame(resp.type, f->request_id, resp.payload));
-                    }
-                } catch (const std::exception& e) {
-                    // Malformed stream: answer once with the reason, then close.
-                    mgmt::ErrorResponse er{400, e.what()};
-                    self->send(mgmt::encode_frame(mgmt::MsgType::Error, 0, mgmt::encode(er)), true);
-                    return;
-                }
-                self->read();
+                self->dec.feed({self->buf.data(), n});
+                self->pump();
             });
         }
-        void send(std::vector<uint8_t> bytes, bool close_after = false) {
-            out.push_back(std::move(bytes));
-            if (out.size() == 1) write(close_after);
+        // Answers the frames already received while the client keeps up,
+        // then reads more; pauses when responses pile up.
+        void pump() {
+            if (closing) return;
+            try {
+                while (out_bytes < kOutHigh) {
+                    auto f = dec.next();
+                    if (!f) {
+                        if (!claim_big()) return;
+                        read();
+                        return;
+                    }
+                    last_request = std::chrono::steady_clock::now();
+                    auto resp = impl.handler(*f, peer);
+                    send(mgmt::encode_frame(resp.type, f->request_id, resp.payload));
+                }
+            } catch (const std::exception& e) {
+                // Malformed stream: answer once with the reason, then close.
+                mgmt::ErrorResponse er{400, e.what()};
+                send(mgmt::encode_frame(mgmt::MsgType::Error, 0, mgmt::encode(er)), true);
+                return;
+            }
+            paused = true;
+            auto self = shared_from_this();
+            stall.expires_after(kStallClose);
+            stall.async_wait([self](boost::system::error_code ec) {
+                if (ec || !self->paused) return;
+                wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
+                              "closed management peer pid %d: %zu response bytes unread for %lld s",
+                              self->peer.pid, self->out_bytes,
+                              static_cast<long long>(kStallClose.count()));
+                self->close();
+            });
         }
-        void write(bool close_after) {
+        void close() {
+            closing = true;
+            boost::system::error_code ig;
+            stall.cancel();
+            idle.cancel();
+            sock.close(ig);  // fails the outstanding write: the last reference goes
+        }
+        void send(std::vector<uint8_t> bytes, bool close_after = false) {
+            out_bytes += bytes.size();
+            out.push_back(std::move(bytes));
+            if (close_after) closing = true;
+            if (out.size() == 1) write();
+        }
+        void write() {
             auto self = shared_from_this();
             asio::async_write(sock, asio::buffer(out.front()),
-                              [self, close_after](boost::system::error_code ec, size_t) {
-                                  if (ec) return;
+                              [self](boost::system::error_code ec, size_t) {
+                                  if (ec) {  // peer gone: the stall timer must not keep us alive
+                                      self->stall.cancel();
+                                      return;
+                                  }
+                                  self->out_bytes -= self->out.front().size();
                                   self->out.pop_front();
-                                  if (close_after && self->out.empty()) {
+                                  if (!self->out.empty()) {
+                                      self->write();
+                                  } else if (self->closing) {
                                       boost::system::error_code ig;
                                       self->sock.shutdown(stream::socket::shutdown_both, ig);
                                       return;
                                   }
-                                  if (!self->out.empty()) self->write(close_after);
+                                  if (self->paused && self->out_bytes < kOutLow) {
+                                      self->paused = false;
+                                      self->stall.cancel();
+                                      self->pump();
+                                  }
                               });
         }
     };
+
+    // Out of descriptors (EMFILE/ENFILE) or memory: the pending connection
+    // stays in the backlog, so retrying at once would spin. Wait, doubling
+    // from 10 ms to 1 s; the first success resets the delay.
+    void accept_later(const boost::system::error_code& ec) {
+        accept_backoff = accept_backoff.count() == 0
+                             ? std::chrono::milliseconds(10)
+                             : std::min(accept_backoff * 2, std::chrono::milliseconds(1000));
+        wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
+                      "management accept failed (%s), retry in %lld ms", ec.message().c_str(),
+                      static_cast<long long>(accept_backoff.count()));
+        accept_retry.expires_after(accept_backoff);
+        accept_retry.async_wait([this](boost::system::error_code e) {
+            if (!e) accept();
+        });
+    }
 
     void accept() {
         acceptor->async_accept([this](boost::system::error_code ec, stream::socket s) {
             if (ec) {
                 if (ec == asio::error::operation_aborted) return;
+                accept_later(ec);
+                return;
+            }
+            accept_backoff = std::chrono::milliseconds(0);
+            if (conns >= kMaxConns) {
+                // Refused at once (closing `s`), so the descriptor is back
+                // and the connected ones are served as before.
+                if (refused_conns++ % 100 == 0)
+                    wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
+                                  "refused management connection: %u open (limit %u; %u refused "
+                                  "so far)",
+                                  conns, kMaxConns, refused_conns);
                 accept();
                 return;
             }
@@ -95,12 +238,16 @@ struct MgmtServer::Impl {
             }
             // Defence in depth beside the 0660 mode: only root, our own uid
             // or the configured group may talk to the dataplane.
-            bool ok = cred.uid == 0 || cred.uid == geteuid() || (has_group && cred.gid == allowed_gid);
+            bool ok =
+                cred.uid == 0 || cred.uid == geteuid() || (has_group && cred.gid == allowed_gid);
             if (!ok) {
                 wg::log::logf(wg::log::Level::Warning, "dataplane.mgmt",
                               "refused management peer pid %d uid %u", cred.pid, cred.uid);
             } else {
-                std::make_shared<Conn>(*this, std::move(s), Peer{cred.pid, cred.uid, cred.gid})->read();
+                auto c =
+                    std::make_shared<Conn>(*this, std::move(s), Peer{cred.pid, cred.uid, cred.gid});
+                c->watch_idle();
+                c->read();
             }
             accept();
         });
@@ -108,7 +255,9 @@ struct MgmtServer::Impl {
 };
 
 MgmtServer::MgmtServer() : impl_(std::make_unique<Impl>()) {}
-MgmtServer::~MgmtServer() { stop(); }
+MgmtServer::~MgmtServer() {
+    stop();
+}
 
 std::optional<std::string> MgmtServer::open(const std::string& path, const std::string& group) {
     namespace fs = std::filesystem;
@@ -127,10 +276,9 @@ std::optional<std::string> MgmtServer::open(const std::string& path, const std::
         ::chmod(parent.c_str(), 0750);
     }
     // A stale socket from a previous run is replaced; any other file is not.
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            return "socket path " + path + " exists and is not a socket";
+        if (!S_ISSOCK(st.st_mode)) return "socket path " + path + " exists and is not a socket";
         ::unlink(path.c_str());
     }
     if (path.size() >= sizeof(sockaddr_un{}.sun_path))
@@ -151,6 +299,10 @@ std::optional<std::string> MgmtServer::open(const std::string& path, const std::
         return "cannot give socket " + path + " to group " + group + ": " + std::strerror(errno);
     ::chmod(path.c_str(), 0660);
     return std::nullopt;
+}
+
+void MgmtServer::set_idle_limit(std::chrono::milliseconds ms) {
+    impl_->idle_limit = ms;
 }
 
 void MgmtServer::start(MgmtHandler handler) {

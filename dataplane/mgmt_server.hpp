@@ -3,6 +3,7 @@
 // common/mgmt/frame.hpp; each request gets exactly one response frame.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@ class MgmtServer {
     // created 0750 if missing). Returns an error message on failure.
     std::optional<std::string> open(const std::string& path, const std::string& group);
     void start(MgmtHandler handler);
+    // Closes connections with no complete request for this long (default
+    // 60 s). Before start().
+    void set_idle_limit(std::chrono::milliseconds ms);
     void stop();
 
   private:

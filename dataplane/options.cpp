@@ -8,6 +8,9 @@ void add_options(opt::Table& t, Options& o) {
     t.str({"--socket"}, "PATH", o.socket_path, "management socket (default " + o.socket_path + ")");
     t.str({"--socket-group"}, "GROUP", o.socket_group,
           "group allowed to use the socket besides root");
+    t.str({"--user"}, "NAME", o.user,
+          "after start, run as NAME with only the capabilities\n"
+          "the ports need, no_new_privs and a seccomp filter");
     t.str({"--policy-image"}, "FILE", o.policy_image, "compiled policy to enforce at start");
     t.num({"--burst"}, "N", o.burst, "rx/tx burst size (default 32)");
     t.num({"--mbufs"}, "N", o.mbufs, "mbufs per pool (default 8191)");

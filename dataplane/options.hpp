@@ -16,6 +16,7 @@ struct Options {
     std::string core_port;
     std::string socket_path = contract::kDataplaneSocket;
     std::string socket_group;  // group allowed on the socket besides root
+    std::string user;          // drop to this user after start ("" = stay)
     std::string policy_image;  // compiled image to enforce at start
     uint32_t burst = 32;
     uint32_t mbufs = 8191;  // per mempool; must fit the EAL memory (-m)

@@ -106,7 +106,9 @@ int ctl(int argc, char** argv) {
         std::cout << json{{"generation", st.policy_generation},
                           {"hash", st.policy_hash},
                           {"mode", st.mode},
-                          {"workers", st.workers}}
+                          {"workers", st.workers},
+                          {"image_state", st.image_state},
+                          {"image_error", st.image_error}}
                   << "\n";
     } else if (cmd == "stats") {
         auto s = mgmt::decode_stats(request(sock, mgmt::MsgType::StatsRequest, {}).payload);

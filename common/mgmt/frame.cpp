@@ -1,5 +1,6 @@
 #include "mgmt/frame.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "wire/bytes.hpp"
@@ -45,9 +46,11 @@ std::optional<Frame> FrameDecoder::next() {
     if (version != kVersion)
         throw ProtocolError("unsupported protocol version " + std::to_string(version) +
                             " (this build speaks " + std::to_string(kVersion) + ")");
-    if (len > max_payload_)
-        throw ProtocolError("frame payload of " + std::to_string(len) +
-                            " bytes exceeds the limit of " + std::to_string(max_payload_));
+    const uint32_t limit = std::min(max_payload_, max_payload_for(static_cast<MsgType>(type)));
+    if (len > limit)
+        throw ProtocolError("frame payload of " + std::to_string(len) + " bytes (type " +
+                            std::to_string(type) + ") exceeds the limit of " +
+                            std::to_string(limit));
     if (pending() < kHeaderSize + len) return std::nullopt;
     Frame f;
     f.type = static_cast<MsgType>(type);

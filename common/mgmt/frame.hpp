@@ -37,6 +37,22 @@ enum class MsgType : uint16_t {
     Error = 0x7f,
 };
 
+// Per-type payload limits: only a policy image (and the big responses a
+// client reads) needs large frames. A request that carries no data is
+// refused past 64 KiB, so a peer cannot make the dataplane buffer megabytes
+// by announcing a big Status request.
+inline constexpr uint32_t kMaxSmallPayload = 64u << 10;
+constexpr uint32_t max_payload_for(MsgType t) {
+    switch (t) {
+        case MsgType::LoadPolicyRequest:
+        case MsgType::StatsResponse:
+        case MsgType::AuditDrainResponse:
+            return kMaxPayload;
+        default:
+            return kMaxSmallPayload;
+    }
+}
+
 class ProtocolError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -55,7 +71,8 @@ std::vector<uint8_t> encode_frame(MsgType type, uint32_t request_id, std::span<c
 // Incremental decoder for a byte stream: feed() whatever the socket returned,
 // then call next() until it yields nothing. Validates each header as soon as
 // its 16 bytes are present, so an oversized or foreign frame is refused
-// before its payload is buffered.
+// before its payload is buffered. The limit is the smaller of `max_payload`
+// and max_payload_for(type).
 class FrameDecoder {
 public:
     explicit FrameDecoder(uint32_t max_payload = kMaxPayload) : max_payload_(max_payload) {}

@@ -63,6 +63,8 @@ std::vector<uint8_t> encode(const Status& s) {
     w.put_str(s.policy_hash);
     w.put_str(s.policy_commit);
     w.put_str(s.mode);
+    w.put_str(s.image_state);
+    w.put_str(s.image_error);
     return w.take();
 }
 
@@ -83,6 +85,10 @@ Status decode_status(std::span<const uint8_t> b) {
     s.policy_hash = r.get_str("policy hash", 256);
     s.policy_commit = r.get_str("policy commit", 256);
     s.mode = r.get_str("mode", 256);
+    if (!r.done()) {  // absent in a status from an older dataplane
+        s.image_state = r.get_str("image state", 64);
+        s.image_error = r.get_str("image error", 4096);
+    }
     r.expect_done("status");
     return s;
 }
@@ -217,7 +223,13 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                 }
                 break;
             case Section::Histograms:
-                s.histograms.resize(r.get_count(20, "histograms"));
+            {
+                const uint32_t nh = r.get_count(20, "histograms");
+                if (nh > kMaxHistograms)
+                    throw wire::DecodeError(std::to_string(nh) + " histograms (at most " +
+                                            std::to_string(kMaxHistograms) + ")");
+                s.histograms.resize(nh);
+            }
                 for (auto& h : s.histograms) {
                     h.path = r.get_str("histogram path", 256);
                     h.cls = r.get_str("histogram class", 4096);
@@ -251,6 +263,15 @@ LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t> b) {
     m.image = r.get_blob("policy image", kMaxPayload);
     r.expect_done("load-policy request");
     return m;
+}
+
+std::span<const uint8_t> load_policy_image_view(std::span<const uint8_t> b) {
+    Reader r(b);
+    const uint32_t n = r.get<uint32_t>("policy image length");
+    if (n > kMaxPayload) throw wire::DecodeError("oversized policy image");
+    auto image = r.get_bytes(n, "policy image");
+    r.expect_done("load-policy request");
+    return image;
 }
 
 std::vector<uint8_t> encode(const LoadPolicyResponse& m) {

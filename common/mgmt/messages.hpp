@@ -29,6 +29,13 @@ struct Status {
     std::string policy_hash;         // hex content hash of the running image
     std::string policy_commit;       // git commit of the policy dir, "" if none
     std::string mode;                // "normal" | "no-policy" | "fail-open" | ...
+    // The --policy-image read at start: "none" (not configured), "loaded",
+    // "loaded-previous" (current unusable, <image>.prev enforced), "missing",
+    // "rejected" (nothing usable: running per --no-policy), "replaced" (a
+    // policy was pushed since). Appended to the wire format: an older peer
+    // sends neither field and they decode as "" (unknown).
+    std::string image_state;
+    std::string image_error;  // why the current (and previous) image was not used
 };
 
 struct LoadPolicyRequest {
@@ -74,6 +81,12 @@ struct TestHook {
     uint64_t arg = 0;   // e.g. stall duration in ms
 };
 
+// At most this many latency histograms in one Stats message. Each expands to
+// stats::kHistBuckets counters (~7 KB) when decoded although it may travel
+// in 20 bytes, so the number is what bounds the reader's memory (~7 MB). The
+// dataplane sends 4 paths x (1 + 32 class slots) = 132 at most.
+inline constexpr uint32_t kMaxHistograms = 1024;
+
 std::vector<uint8_t> encode(const Status&);
 std::vector<uint8_t> encode(const stats::Snapshot&);
 std::vector<uint8_t> encode(const LoadPolicyRequest&);
@@ -86,6 +99,9 @@ std::vector<uint8_t> encode(const TestHook&);
 Status decode_status(std::span<const uint8_t>);
 stats::Snapshot decode_stats(std::span<const uint8_t>);
 LoadPolicyRequest decode_load_policy_request(std::span<const uint8_t>);
+// The image inside a LoadPolicy payload, without copying it (the dataplane
+// decodes it straight from the received frame: one buffer, not two).
+std::span<const uint8_t> load_policy_image_view(std::span<const uint8_t>);
 LoadPolicyResponse decode_load_policy_response(std::span<const uint8_t>);
 ErrorResponse decode_error(std::span<const uint8_t>);
 AuditBatch decode_audit_batch(std::span<const uint8_t>);

@@ -115,6 +115,13 @@ LoadResult PolicyHolder::load_file(const std::string& path) {
 
 LoadResult PolicyHolder::load_policy(const policy::CompiledPolicy& p) {
     reap_parked();
+    // Content-identical to what runs (same SHA-256 content hash): nothing to
+    // install, and no new generation, so flows are not re-evaluated and
+    // status/metrics do not show a change that did not happen. Only the
+    // metadata outside the hash (commit, source locations) may differ; the
+    // running policy keeps its own.
+    if (!p.content_hash.empty() && p.content_hash == hash())
+        return LoadResult{true, generation(), {}};
 
     uint64_t gen;
     {

@@ -92,3 +92,52 @@ TEST_CASE("atomic write: text files and explicit mode", "[image_store]") {
     // Into a directory that does not exist: an error, nothing created.
     CHECK(wg::cp::write_file_atomic(dir / "no" / "b.json", std::string("x")).has_value());
 }
+
+// Two distinct, decodable images (the previous-image rotation keeps only
+// images that decode).
+#include "policy/image.hpp"
+static std::vector<uint8_t> valid_image(const std::string& name) {
+    wg::policy::CompiledPolicy p;
+    p.name = name;
+    p.classes.resize(1);
+    p.classes[0].name = "unknown";  // the minimum decode_image accepts
+    p.zones = {""};
+    return wg::policy::encode_image(p);
+}
+
+TEST_CASE("image store: the replaced image is kept as <path>.prev", "[image_store]") {
+    wg::test::TempDir dir;
+    wg::cp::ImageStore store(dir / "policy.img");
+    auto one = valid_image("one"), two = valid_image("two"), three = valid_image("three");
+    REQUIRE_FALSE(store.save(one).has_value());
+    CHECK_FALSE(fs::exists(store.prev_path()));  // nothing before the first image
+    REQUIRE_FALSE(store.save(two).has_value());
+    CHECK(*store.load() == two);
+    REQUIRE(store.load_prev().has_value());
+    CHECK(*store.load_prev() == one);
+    REQUIRE_FALSE(store.save(three).has_value());
+    CHECK(*store.load() == three);
+    CHECK(*store.load_prev() == two);
+    struct stat st {};
+    REQUIRE(::stat(store.prev_path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+    // Saving the same image again rotates nothing.
+    REQUIRE_FALSE(store.save(three).has_value());
+    CHECK(*store.load_prev() == two);
+}
+
+TEST_CASE("image store: a corrupt current image never replaces a good previous one",
+          "[image_store]") {
+    wg::test::TempDir dir;
+    wg::cp::ImageStore store(dir / "policy.img");
+    auto one = valid_image("one"), two = valid_image("two"), three = valid_image("three");
+    REQUIRE_FALSE(store.save(one).has_value());
+    REQUIRE_FALSE(store.save(two).has_value());
+    // Bit rot in the current file.
+    auto rotten = two;
+    rotten[rotten.size() / 2] ^= 0x5A;
+    REQUIRE_FALSE(wg::cp::write_file_atomic(store.path(), rotten, 0640).has_value());
+    REQUIRE_FALSE(store.save(three).has_value());
+    CHECK(*store.load() == three);
+    CHECK(*store.load_prev() == one);
+}

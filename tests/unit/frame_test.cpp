@@ -90,3 +90,34 @@ TEST_CASE("bad magic and wrong version are rejected", "[mgmt]") {
     d2.feed(v2);
     CHECK_THROWS_WITH(d2.next(), Catch::Contains("version 2"));
 }
+
+// A header alone announcing `len` bytes of type `type`.
+static std::vector<uint8_t> header(uint16_t type, uint32_t len) {
+    wg::wire::Writer w;
+    w.put<uint32_t>(kMagic);
+    w.put<uint16_t>(kVersion);
+    w.put<uint16_t>(type);
+    w.put<uint32_t>(1);
+    w.put<uint32_t>(len);
+    return w.take();
+}
+
+TEST_CASE("per-type limits: only a policy image may announce a big payload", "[mgmt]") {
+    // A Status request carries nothing: 1 MiB is refused from the header.
+    FrameDecoder d;
+    d.feed(header(static_cast<uint16_t>(MsgType::StatusRequest), 1u << 20));
+    CHECK_THROWS_WITH(d.next(), Catch::Contains("exceeds the limit of 65536"));
+    // Unknown types get the small limit too.
+    FrameDecoder u;
+    u.feed(header(0x55, kMaxSmallPayload + 1));
+    CHECK_THROWS_AS(u.next(), ProtocolError);
+    // A policy image of 32 MiB is fine (waits for its payload).
+    FrameDecoder l;
+    l.feed(header(static_cast<uint16_t>(MsgType::LoadPolicyRequest), 32u << 20));
+    CHECK_FALSE(l.next().has_value());
+    CHECK(l.pending() == kHeaderSize);
+    // A small request at its limit decodes.
+    FrameDecoder ok;
+    ok.feed(encode_frame(MsgType::TestHookRequest, 3, std::vector<uint8_t>(kMaxSmallPayload)));
+    CHECK(ok.next().has_value());
+}

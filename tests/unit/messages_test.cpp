@@ -24,6 +24,24 @@ TEST_CASE("status round-trips", "[mgmt]") {
     CHECK(d.ports[1].name == "net_pcap1");
     CHECK(d.policy_generation == 7);
     CHECK(d.mode == "normal");
+    CHECK(d.image_state.empty());
+}
+
+TEST_CASE("status carries the start-up image state; an older status without it decodes", "[mgmt]") {
+    mgmt::Status s;
+    s.mode = "no-policy";
+    s.image_state = "rejected";
+    s.image_error = "corrupted policy image: checksum mismatch";
+    auto bytes = mgmt::encode(s);
+    auto d = mgmt::decode_status(bytes);
+    CHECK(d.image_state == "rejected");
+    CHECK(d.image_error == s.image_error);
+    // An older dataplane stops after the mode string.
+    const size_t tail = 4 + s.image_state.size() + 4 + s.image_error.size();
+    std::vector<uint8_t> old(bytes.begin(), bytes.end() - static_cast<long>(tail));
+    auto o = mgmt::decode_status(old);
+    CHECK(o.mode == "no-policy");
+    CHECK(o.image_state.empty());
 }
 
 TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
@@ -89,4 +107,70 @@ TEST_CASE("audit batches round-trip", "[mgmt]") {
     CHECK(d.events[0].src == e.src);
     CHECK(d.events[0].dport == 445);
     CHECK(d.events[0].suppressed == 5);
+}
+
+// Decoders allocate in proportion to what they received: a count claiming
+// 2^32 elements with a few bytes present is an error before any big
+// allocation. Each case would need gigabytes if the count were trusted.
+TEST_CASE("decoders refuse counts the remaining bytes cannot hold", "[mgmt]") {
+    auto claim = [](std::initializer_list<uint8_t> prefix) {
+        std::vector<uint8_t> b(prefix);
+        for (int i = 0; i < 4; ++i) b.push_back(0xff);  // u32 count = 2^32 - 1
+        for (int i = 0; i < 10; ++i) b.push_back(0);    // 10 bytes of "elements"
+        return b;
+    };
+    // Audit batch: u64 lost, then the count.
+    CHECK_THROWS_AS(mgmt::decode_audit_batch(claim({0, 0, 0, 0, 0, 0, 0, 0})), wire::DecodeError);
+    // Stats sections: u16 tag, u32 body length, body = count + 10 bytes.
+    for (uint16_t tag : {2, 3, 4, 5, 6, 7, 8, 9}) {
+        wire::Writer w;
+        w.put<uint16_t>(tag);
+        w.put_blob(claim({}));
+        CHECK_THROWS_AS(mgmt::decode_stats(w.data()), wire::DecodeError);
+    }
+    // Status: version "", pid, uptime, workers, then the port count.
+    wire::Writer st;
+    st.put_str("");
+    st.put<uint32_t>(0);
+    st.put<uint64_t>(0);
+    st.put<uint32_t>(0);
+    auto sb = st.take();
+    auto c = claim({});
+    sb.insert(sb.end(), c.begin(), c.end());
+    CHECK_THROWS_AS(mgmt::decode_status(sb), wire::DecodeError);
+}
+
+// Histograms travel sparse (a few bytes each) but expand to kHistBuckets
+// counters (~7 KB) when decoded: their number is capped so a small stats
+// message cannot make the reader allocate hundreds of times its size.
+TEST_CASE("stats: the number of histograms is bounded", "[mgmt]") {
+    auto hists = [](uint32_t n) {
+        wire::Writer body;
+        body.put<uint32_t>(n);
+        for (uint32_t i = 0; i < n; ++i) {
+            body.put_str("");
+            body.put_str("");
+            body.put<uint64_t>(0);
+            body.put<uint32_t>(0);
+        }
+        wire::Writer w;
+        w.put<uint16_t>(9);
+        w.put_blob(body.data());
+        return w.take();
+    };
+    CHECK(mgmt::decode_stats(hists(mgmt::kMaxHistograms)).histograms.size() ==
+          mgmt::kMaxHistograms);
+    CHECK_THROWS_WITH(mgmt::decode_stats(hists(mgmt::kMaxHistograms + 1)),
+                      Catch::Contains("histograms"));
+}
+
+TEST_CASE("load-policy image view: same bytes as the copying decoder, no copy", "[mgmt]") {
+    mgmt::LoadPolicyRequest req;
+    req.image = {1, 2, 3, 4, 5};
+    auto payload = mgmt::encode(req);
+    auto v = mgmt::load_policy_image_view(payload);
+    CHECK(std::vector<uint8_t>(v.begin(), v.end()) == req.image);
+    CHECK(v.data() == payload.data() + 4);  // points into the payload
+    payload.push_back(0);
+    CHECK_THROWS_AS(mgmt::load_policy_image_view(payload), wire::DecodeError);
 }

@@ -124,10 +124,10 @@ def compile_images():
     return img, bad
 
 
-def mixed(n_tele=200):
+def mixed(n_tele=200, first=0):
     """Telemetry, essentials and ordinary traffic, interleaved."""
-    out, tele = [], 0
-    for i in range(n_tele):
+    out, tele = [], first
+    for i in range(first, first + n_tele):
         out.append(F.telemetry(tele))
         tele += 1
         if i % 20 == 0:
@@ -152,6 +152,60 @@ def is_smb(k):
 
 def is_pump_syn(k):
     return k[0] == "tcp" and k[1] == F.PUMP
+
+
+def bad_start(img, bad):
+    half1, half2 = mixed(100), mixed(100, first=100)
+    n1 = len(half1)
+    empty = os.path.join(TMP, "empty.img")
+    open(empty, "wb").close()
+    missing = os.path.join(TMP, "missing.img")
+    only_prev = os.path.join(TMP, "only-prev.img")  # current absent, .prev good
+    open(only_prev + ".prev", "wb").write(open(img, "rb").read())
+    cases = [("corrupt", bad, "rejected", 1), ("empty", empty, "rejected", 1),
+             ("missing", missing, "missing", 0)]
+    for what, path, state, rejected in cases:
+        name = f"bad-image-at-start-{what}"
+        seen = {}
+
+        def setup(run):
+            # Phase 1: half the traffic with the bad image, then push the
+            # good policy; run() resumes for the second half.
+            ctl(run.sock, "hook", "rx-pause-after", str(n1))
+            end = time.monotonic() + 30
+            while time.monotonic() < end and int(ctl(run.sock, "hook", "rx-processed", "0")) < n1:
+                time.sleep(0.02)
+            seen["status"] = json.loads(ctl(run.sock, "status"))
+            seen["stats"] = json.loads(ctl(run.sock, "stats"))
+            seen["load"] = json.loads(ctl(run.sock, "load", img))
+
+        r = Run(name, half1 + half2, image=path)
+        if not r.run(setup=setup):
+            continue
+        st, g = seen["status"], seen["stats"].get("gauges", {})
+        all_telemetry(r, 200)
+        tap(st.get("image_state") == state and st.get("generation") == 0
+            and st.get("mode") == "no-policy" and (what in st.get("image_error", "")
+                                                  or "cannot open" in st.get("image_error", "")
+                                                  or "corrupt" in st.get("image_error", "")),
+            f"{name}: status says image {state}, why, and mode no-policy", st)
+        tap(g.get("policy_image_rejected", 0) == rejected and g.get("fail_open_active") == 1,
+            f"{name}: gauge policy_image_rejected = {rejected}, fail_open_active = 1", g)
+        tap(f"POLICY IMAGE {state.upper()}" in r.log, f"{name}: logged loudly", r.log[-2000:])
+        tap(seen["load"].get("ok") is True, f"{name}: a good policy push is accepted", seen["load"])
+        smb = F.count(r.out_core, is_smb)
+        tap(smb == 100 and F.count(r.out_core, is_pump_syn) == 200,
+            f"{name}: forwarded everything before the push, enforced after it",
+            f"smb {smb} (100 expected: the first half only)")
+        tap(r.gauge("policy_image_rejected") == 0 and r.status.get("image_state") == "replaced",
+            f"{name}: the push clears the rejection", f"{r.status} {r.stats.get('gauges')}")
+
+    r = Run("bad-image-at-start-only-prev", half1, image=only_prev)
+    if r.run():
+        all_telemetry(r, 100)
+        tap(r.status.get("image_state") == "loaded-previous" and r.status.get("generation") == 1,
+            "bad-image-at-start-only-prev: the previous image is enforced", r.status)
+        tap(F.count(r.out_core, is_smb) == 0, "bad-image-at-start-only-prev: SMB denied")
 
 
 def main():
@@ -214,6 +268,12 @@ def main():
         tap(F.count(r.out_core, lambda k: k[0] == "tcp") == 0
             and F.count(r.out_core, is_arp) == n_arp,
             "corrupt-image-no-policy: fail-safe mode as configured")
+
+    # 2c. Bad persisted image at start (corrupt, empty, missing; then a torn
+    # rotation that left only the previous image): the dataplane comes up
+    # anyway, forwards per --no-policy (open) with zero telemetry loss, says
+    # why (log, status, gauge); a good push then enforces.
+    bad_start(img, bad)
 
     # 3. Flow table full: telemetry unaffected; new flows per on_failure.
     ft = []
