@@ -1,12 +1,11 @@
 // Inventory documents: hosts written in YAML and imported asset-database
 // CSV exports.
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "policy/csv.hpp"
+#include "policy/limits.hpp"
 #include "policy/loader_impl.hpp"
 #include "policy/net.hpp"
 
@@ -87,10 +86,31 @@ void Loader::import_csv(FileCtx& ctx, const YAML::Node& n, const fs::path& yaml_
                       "into the policy repository so it is reviewed and versioned with it");
         return;
     }
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        ctx.error(*m.get("csv"), "bad-import",
-                  "cannot read CSV '" + *file + "' (" + relp + "); check the path");
+    FileRead fr = files_.read(p);
+    if (fr.status != ReadStatus::Ok) {
+        std::string why;
+        switch (fr.status) {
+            case ReadStatus::Outside:
+                // Name the target, never quote it: it may be a file only root can read.
+                why = "resolves to '" + fr.reason +
+                      "', outside the policy directory; copy the export into the policy "
+                      "repository so it is reviewed and versioned with it";
+                break;
+            case ReadStatus::NotRegular:
+                why = "is " + fr.reason + ", not a regular file; export the CSV to a file";
+                break;
+            case ReadStatus::TooLarge:
+                why = "is " + fr.reason + ", larger than the limit of " +
+                      std::to_string(limits::kMaxFileBytes >> 20) + " MiB per file";
+                break;
+            case ReadStatus::PolicyTooLarge:
+                why = "brings the policy files to " + fr.reason + ", over the limit of " +
+                      std::to_string(limits::kMaxPolicyBytes >> 20) + " MiB per policy";
+                break;
+            default:
+                why = "cannot be read (" + fr.reason + "); check the path and permissions";
+        }
+        ctx.error(*m.get("csv"), "bad-import", "CSV '" + *file + "' (" + relp + ") " + why);
         return;
     }
     bool bind = false;
@@ -118,9 +138,7 @@ void Loader::import_csv(FileCtx& ctx, const YAML::Node& n, const fs::path& yaml_
                 }
             }
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    load_csv(ss.str(), relp, bind, exclude, class_map);
+    load_csv(fr.text, relp, bind, exclude, class_map);
 }
 
 std::string Loader::lower(std::string s) {

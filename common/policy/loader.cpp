@@ -3,9 +3,8 @@
 #include "policy/loader.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "policy/limits.hpp"
 #include "policy/loader_impl.hpp"
 
 namespace wg::policy {
@@ -23,18 +22,7 @@ src::Source Loader::run() {
         return std::move(s_);
     }
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(dir_, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        auto name = it->path().filename().string();
-        if (it->is_directory() && (name.starts_with(".") || name == "schema")) {
-            // .git, editor state and the JSON Schema are not policy.
-            it.disable_recursion_pending();
-            continue;
-        }
-        auto ext = it->path().extension().string();
-        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml") && !name.starts_with("."))
-            files.push_back(it->path());
-    }
+    walk(dir_, files);
     // Sorted by relative path: load order, diagnostics and compiled
     // bytes must not depend on directory iteration order.
     std::sort(files.begin(), files.end());
@@ -42,26 +30,107 @@ src::Source Loader::run() {
     return std::move(s_);
 }
 
+// Every directory is listed with errors checked: a subdirectory that cannot
+// be listed would otherwise drop all its files without a word.
+void Loader::walk(const fs::path& d, std::vector<fs::path>& files) {
+    std::error_code ec;
+    fs::directory_iterator it(d, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        const fs::path& p = it->path();
+        auto name = p.filename().string();
+        std::error_code sec;
+        // symlink_status: a symlinked directory is not descended into (as
+        // before), but a symlink named *.yaml is read, and must resolve.
+        auto st = it->symlink_status(sec);
+        if (sec) {
+            unreadable_dir(p, sec);
+            continue;
+        }
+        if (fs::is_directory(st)) {
+            // .git, editor state and the JSON Schema are not policy.
+            if (!name.starts_with(".") && name != "schema") walk(p, files);
+            continue;
+        }
+        auto ext = p.extension().string();
+        if ((ext == ".yaml" || ext == ".yml") && !name.starts_with(".")) files.push_back(p);
+    }
+    if (ec) unreadable_dir(d, ec);
+}
+
+void Loader::unreadable_dir(const fs::path& d, const std::error_code& ec) {
+    std::string r = d == dir_ ? "." : rel(d);
+    diags_.push_back({Severity::Error,
+                      "unreadable-file",
+                      {r, 0, 0},
+                      "cannot list directory '" + r + "': " + ec.message() +
+                          "; every policy file under it would be missing, so the policy is "
+                          "rejected. Fix its permissions"});
+}
+
+void Loader::file_error(const std::string& relname, const FileRead& fr) {
+    std::string code, msg;
+    switch (fr.status) {
+        case ReadStatus::Unreadable:
+            code = "unreadable-file";
+            msg = "cannot read policy file '" + relname + "': " + fr.reason +
+                  "; its documents would be missing, so the policy is rejected. Fix the file "
+                  "or its permissions, or delete it";
+            break;
+        case ReadStatus::Outside:
+            code = "outside-policy-dir";
+            msg = "policy file '" + relname + "' resolves to '" + fr.reason +
+                  "', outside the policy directory; policy files must live in the reviewed, "
+                  "versioned policy directory";
+            break;
+        case ReadStatus::NotRegular:
+            code = "not-regular-file";
+            msg = "policy file '" + relname + "' is " + fr.reason +
+                  ", not a regular file; remove it or rename it away from *.yaml";
+            break;
+        case ReadStatus::TooLarge:
+            code = "file-too-large";
+            msg = "policy file '" + relname + "' is " + fr.reason + ", over the limit of " +
+                  std::to_string(limits::kMaxFileBytes >> 20) +
+                  " MiB per file; split it into several files";
+            break;
+        case ReadStatus::PolicyTooLarge:
+        case ReadStatus::Ok:
+            code = "policy-too-large";
+            msg = "with '" + relname + "' the policy files add up to " + fr.reason +
+                  ", over the limit of " + std::to_string(limits::kMaxPolicyBytes >> 20) +
+                  " MiB per policy";
+            break;
+    }
+    diags_.push_back({Severity::Error, code, {relname, 0, 0}, msg});
+}
+
 void Loader::load_file(const fs::path& path) {
     std::string relname = rel(path);
     s_.files.push_back(relname);
     FileCtx ctx(relname, diags_);
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+    FileRead fr = files_.read(path);
+    if (fr.status != ReadStatus::Ok) return file_error(relname, fr);
     std::vector<YAML::Node> docs;
     try {
-        docs = YAML::LoadAll(ss.str());
+        docs = YAML::LoadAll(fr.text);
     } catch (const YAML::Exception& e) {
         ctx.error(ctx.loc(e.mark, {relname, 1, 1}), "syntax",
                   "YAML syntax error: " + e.msg + "; fix the indentation or quoting here");
         return;
     }
+    size_t before = s_.documents;
     for (const auto& doc : docs) {
         if (doc.IsNull()) continue;  // an empty document between '---' separators
         ++s_.documents;
         load_document(ctx, doc, path);
     }
+    // A file cut short to nothing (a failed copy, a truncating editor) would
+    // otherwise drop its rules silently.
+    if (s_.documents == before)
+        ctx.error(SourceLoc{relname, 1, 1}, "empty-file",
+                  "policy file '" + relname +
+                      "' holds no policy document (it is empty or only comments); if it was "
+                      "truncated, restore it, otherwise delete it");
 }
 
 void Loader::load_document(FileCtx& ctx, const YAML::Node& doc, const fs::path& path) {

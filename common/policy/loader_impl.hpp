@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "policy/diagnostics.hpp"
+#include "policy/file_read.hpp"
 #include "policy/source.hpp"
 #include "policy/yaml_reader.hpp"
 
@@ -52,7 +53,8 @@ src::RuleSrc parse_class_rule(FileCtx& ctx, const YAML::Node& n, const std::stri
 // One load of one policy directory. Each document kind has its own file.
 class Loader {
   public:
-    Loader(fs::path dir, std::vector<Diagnostic>& diags) : dir_(std::move(dir)), diags_(diags) {}
+    Loader(fs::path dir, std::vector<Diagnostic>& diags)
+        : dir_(std::move(dir)), diags_(diags), files_(dir_) {}
 
     src::Source run();  // loader.cpp
 
@@ -60,6 +62,9 @@ class Loader {
     std::string rel(const fs::path& p) const { return p.lexically_relative(dir_).generic_string(); }
 
     // loader.cpp: files and dispatch.
+    void walk(const fs::path& d, std::vector<fs::path>& files);
+    void unreadable_dir(const fs::path& d, const std::error_code& ec);
+    void file_error(const std::string& relname, const FileRead& fr);
     void load_file(const fs::path& path);
     void load_document(FileCtx& ctx, const YAML::Node& doc, const fs::path& path);
     void api_version(FileCtx& ctx, const Map& m);
@@ -90,6 +95,7 @@ class Loader {
 
     fs::path dir_;
     std::vector<Diagnostic>& diags_;
+    PolicyFiles files_;  // every file read goes through it: containment, type, size
     src::Source s_;
 };
 
