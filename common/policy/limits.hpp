@@ -9,6 +9,11 @@
 
 namespace wg::policy::limits {
 
+// Bytes of any one string the policy carries into the image: asset ids,
+// label keys and values, zone names, file names. The image decoder refuses
+// longer strings, so the loader must too.
+inline constexpr uint32_t kMaxStringBytes = 4096;
+
 // Bytes of one policy file (YAML or CSV) and of all files of a policy
 // together. Parsing costs ~80 bytes of memory per byte of YAML (a 50 MB file
 // took 4.1 GB), so these bound the loader's memory; a 100,000-rule policy is

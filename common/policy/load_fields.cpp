@@ -178,6 +178,9 @@ std::vector<std::pair<std::string, std::string>> string_map(FileCtx& ctx, const 
             ctx.error(k, "bad-value", what + " must be 'name: value' pairs");
             continue;
         }
+        if (!yaml::within_limit(ctx, k, "a key of " + what) ||
+            !yaml::within_limit(ctx, v, "the value of '" + k.Scalar() + "' in " + what))
+            continue;
         auto [pos, fresh] = seen.emplace(k.Scalar(), k.Mark().line + 1);
         if (!fresh) {
             ctx.error(k, "duplicate-key",

@@ -225,6 +225,15 @@ void Loader::load_csv(const std::string& text, const std::string& relp, bool bin
             while (b < v.size() && std::isspace(static_cast<unsigned char>(v[b]))) ++b;
             return v.substr(b);
         };
+        // Any field longer than a string may be in the image is a damaged
+        // export (or one the image could not carry): refuse the row.
+        bool long_field = false;
+        for (auto& f : row)
+            if (f.value.size() > limits::kMaxStringBytes) {
+                ctx.error(at(&f), "too-long", yaml::too_long("CSV field", f.value.size()));
+                long_field = true;
+            }
+        if (long_field) continue;
         if (row.size() != header.size()) {
             ctx.error(at(nullptr), "bad-import",
                       "row has " + std::to_string(row.size()) + " fields, the header has " +

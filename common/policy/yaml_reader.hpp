@@ -81,6 +81,9 @@ class Map {
 
 // Scalar helpers usable on any node.
 std::optional<std::string> scalar(FileCtx& ctx, const YAML::Node& n, const std::string& what);
+// False (and a `too-long` error) when a scalar exceeds limits::kMaxStringBytes.
+bool within_limit(FileCtx& ctx, const YAML::Node& n, const std::string& what);
+std::string too_long(const std::string& what, size_t bytes);
 std::optional<uint64_t> to_uint(FileCtx& ctx, const YAML::Node& n, const std::string& what,
                                 uint64_t lo, uint64_t hi);
 
