@@ -150,6 +150,7 @@ void Loader::load_csv(const std::string& text, const std::string& relp, bool bin
                       const std::set<std::string>& exclude,
                       const std::map<std::string, std::string>& class_map) {
     FileCtx ctx(relp, diags_);
+    if (!valid_utf8(ctx, text)) return;
     auto t = csv::parse(text);
     if (!t.error.empty()) {
         ctx.error(SourceLoc{relp, t.error_line, t.error_column}, "syntax",

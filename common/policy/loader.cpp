@@ -3,9 +3,11 @@
 #include "policy/loader.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "policy/limits.hpp"
 #include "policy/loader_impl.hpp"
+#include "policy/utf8.hpp"
 
 namespace wg::policy {
 
@@ -104,12 +106,25 @@ void Loader::file_error(const std::string& relname, const FileRead& fr) {
     diags_.push_back({Severity::Error, code, {relname, 0, 0}, msg});
 }
 
+bool Loader::valid_utf8(FileCtx& ctx, std::string_view text) {
+    utf8::Invalid bad;
+    if (utf8::valid(text, bad)) return true;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", bad.byte);
+    ctx.error(SourceLoc{ctx.file(), bad.line, bad.column}, "bad-encoding",
+              std::string("invalid UTF-8 (byte ") + hex +
+                  "); policy files and CSV exports must be UTF-8: re-save or re-export the file "
+                  "as UTF-8");
+    return false;
+}
+
 void Loader::load_file(const fs::path& path) {
     std::string relname = rel(path);
     s_.files.push_back(relname);
     FileCtx ctx(relname, diags_);
     FileRead fr = files_.read(path);
     if (fr.status != ReadStatus::Ok) return file_error(relname, fr);
+    if (!valid_utf8(ctx, fr.text)) return;
     std::vector<YAML::Node> docs;
     try {
         docs = YAML::LoadAll(fr.text);

@@ -65,6 +65,7 @@ class Loader {
     void walk(const fs::path& d, std::vector<fs::path>& files);
     void unreadable_dir(const fs::path& d, const std::error_code& ec);
     void file_error(const std::string& relname, const FileRead& fr);
+    bool valid_utf8(FileCtx& ctx, std::string_view text);  // else a bad-encoding error
     void load_file(const fs::path& path);
     void load_document(FileCtx& ctx, const YAML::Node& doc, const fs::path& path);
     void api_version(FileCtx& ctx, const Map& m);
