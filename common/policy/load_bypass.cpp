@@ -1,11 +1,12 @@
 // TelemetryBypass documents: UDP telemetry forwarded without flow state.
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy::load {
 
 void Loader::bypass(FileCtx& ctx, const YAML::Node& doc) {
-    Map m(ctx, doc, "a TelemetryBypass document", {"apiVersion", "kind", "description", "entries"});
+    Map m(ctx, doc, "a TelemetryBypass document", names::kBypassKeys);
     if (!m.valid()) return;
     api_version(ctx, m);
     auto es = m.require("entries");
@@ -19,7 +20,7 @@ void Loader::bypass(FileCtx& ctx, const YAML::Node& doc) {
         b.loc = ctx.loc(n);
         std::string pn = peek_name(n);
         Map em(ctx, n, pn.empty() ? "a telemetry bypass entry" : "bypass entry '" + pn + "'",
-               {"name", "description", "from", "to", "proto", "ports", "vlan"});
+               names::kBypassEntryKeys);
         if (!em.valid()) continue;
         auto name = name_ref(ctx, em, "name", true, "bypass entry");
         if (name) b.name = name->name;
@@ -28,11 +29,11 @@ void Loader::bypass(FileCtx& ctx, const YAML::Node& doc) {
             // choice() reported it; telemetry bypass is UDP only by design.
         }
         if (auto f = em.require("from")) {
-            Map fm(ctx, *f, "'from' of " + what, {"class"});
+            Map fm(ctx, *f, "'from' of " + what, names::kBypassFromKeys);
             b.from_class = name_ref(ctx, fm, "class", true, "class");
         }
         if (auto t = em.require("to")) {
-            Map tm(ctx, *t, "'to' of " + what, {"class", "multicast", "cidr"});
+            Map tm(ctx, *t, "'to' of " + what, names::kBypassToKeys);
             b.to_class = name_ref(ctx, tm, "class", false, "class");
             for (auto& p : cidr_list(ctx, tm, "multicast")) {
                 if (net::is_multicast(p))

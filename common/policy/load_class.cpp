@@ -1,14 +1,13 @@
 // DeviceClass documents: a class, its labels and its egress/ingress rules.
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 
 namespace wg::policy::load {
 
 void Loader::device_class(FileCtx& ctx, const YAML::Node& doc) {
     std::string pn = peek_name(doc);
     Map pre(ctx, doc, pn.empty() ? "a DeviceClass document" : "class '" + pn + "'",
-            {"apiVersion", "kind", "name", "description", "labels", "mode", "default_action",
-             "on_failure", "new_flows_per_sec", "new_flows_burst", "telemetry_receiver", "egress",
-             "ingress"});
+            names::kDeviceClassKeys);
     if (!pre.valid()) return;
     api_version(ctx, pre);
     src::ClassSrc c;

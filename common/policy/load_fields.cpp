@@ -4,6 +4,7 @@
 #include <map>
 
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy::load {
@@ -122,14 +123,10 @@ std::vector<PortRange> port_list(FileCtx& ctx, const Map& m, std::string_view ke
 }
 
 std::optional<Proto> parse_proto(FileCtx& ctx, const Map& m) {
-    auto p = m.choice("proto", {"tcp", "udp", "icmp", "icmpv6", "any"});
-    if (!p) return std::nullopt;
-    if (*p == "tcp") return Proto::Tcp;
-    if (*p == "udp") return Proto::Udp;
-    if (*p == "icmp") return Proto::Icmp;
-    if (*p == "icmpv6") return Proto::Icmpv6;
+    auto p = m.choice("proto", names::kProtoNames.names);
     (void)ctx;
-    return Proto::Any;
+    if (!p) return std::nullopt;
+    return names::from_name(names::kProto, *p);
 }
 
 std::optional<uint16_t> parse_vlan(const Map& m) {
@@ -139,21 +136,21 @@ std::optional<uint16_t> parse_vlan(const Map& m) {
 }
 
 Mode parse_mode(const Map& m, Mode dflt) {
-    auto v = m.choice("mode", {"enforce", "monitor"});
+    auto v = m.choice("mode", names::kModeNames.names);
     if (!v) return dflt;
-    return *v == "monitor" ? Mode::Monitor : Mode::Enforce;
+    return names::from_name(names::kMode, *v).value_or(dflt);
 }
 
 Action parse_default_action(const Map& m, Action dflt) {
-    auto v = m.choice("default_action", {"deny", "allow"});
+    auto v = m.choice("default_action", names::kActionNames.names);
     if (!v) return dflt;
-    return *v == "allow" ? Action::Allow : Action::Deny;
+    return names::from_name(names::kAction, *v).value_or(dflt);
 }
 
 std::optional<FailMode> parse_fail(const Map& m) {
-    auto v = m.choice("on_failure", {"open", "closed"});
+    auto v = m.choice("on_failure", names::kFailModeNames.names);
     if (!v) return std::nullopt;
-    return *v == "closed" ? FailMode::Closed : FailMode::Open;
+    return names::from_name(names::kFailMode, *v);
 }
 
 std::string peek_name(const YAML::Node& n) {

@@ -4,14 +4,13 @@
 #include <map>
 
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy::load {
 
 void Loader::gateway(FileCtx& ctx, const YAML::Node& doc) {
-    Map m(ctx, doc, "the Gateway document",
-          {"apiVersion", "kind", "name", "description", "zones", "clinical_space", "core_space",
-           "unknown", "spoofed_class", "essentials", "settings", "address_groups"});
+    Map m(ctx, doc, "the Gateway document", names::kGatewayKeys);
     if (!m.valid()) return;
     api_version(ctx, m);
     if (s_.gateway_loc) {
@@ -38,8 +37,7 @@ void Loader::gateway(FileCtx& ctx, const YAML::Node& doc) {
     s_.unknown.loc = m.loc();
     s_.unknown.mode = Mode::Monitor;
     if (auto u = m.get("unknown")) {
-        Map um(ctx, *u, "'unknown' of the Gateway",
-               {"mode", "default_action", "on_failure", "new_flows_per_sec", "new_flows_burst"});
+        Map um(ctx, *u, "'unknown' of the Gateway", names::kUnknownKeys);
         s_.unknown.loc = um.loc();
         s_.unknown.mode = parse_mode(um, Mode::Monitor);
         s_.unknown.default_action = parse_default_action(um, Action::Deny);
@@ -60,9 +58,7 @@ void Loader::gateway(FileCtx& ctx, const YAML::Node& doc) {
 }
 
 void Loader::essentials(FileCtx& ctx, const YAML::Node& n) {
-    Map m(ctx, n, "'essentials' of the Gateway",
-          {"arp", "ipv6_nd", "dhcp", "igmp", "stp", "lldp", "eapol", "other_non_ip", "vlans",
-           "untagged", "other_vlan"});
+    Map m(ctx, n, "'essentials' of the Gateway", names::kEssentialsKeys);
     if (!m.valid()) return;
     auto& e = s_.essentials;
     auto l2 = [&](std::string_view key, L2Action& out) {
@@ -106,9 +102,7 @@ void Loader::essentials(FileCtx& ctx, const YAML::Node& n) {
 }
 
 void Loader::settings(FileCtx& ctx, const YAML::Node& n) {
-    Map m(ctx, n, "'settings' of the Gateway",
-          {"on_failure", "flow_timeouts", "new_flows_per_sec", "new_flows_burst",
-           "quarantine_scanners", "quarantine_seconds", "audit_per_source_per_sec"});
+    Map m(ctx, n, "'settings' of the Gateway", names::kSettingsKeys);
     if (!m.valid()) return;
     auto& st = s_.settings;
     if (auto f = parse_fail(m)) st.default_on_failure = *f;
@@ -119,8 +113,7 @@ void Loader::settings(FileCtx& ctx, const YAML::Node& n) {
     if (auto v = m.uint("audit_per_source_per_sec", 1, 100000))
         st.audit_per_source_per_sec = uint32_t(*v);
     if (auto t = m.get("flow_timeouts")) {
-        Map tm(ctx, *t, "'flow_timeouts' of settings",
-               {"tcp_syn", "tcp_established", "tcp_closed", "udp", "other"});
+        Map tm(ctx, *t, "'flow_timeouts' of settings", names::kFlowTimeoutKeys);
         if (auto v = tm.uint("tcp_syn", 1, 3600)) st.flow_timeout_tcp_syn_s = uint32_t(*v);
         if (auto v = tm.uint("tcp_established", 1, 604800))
             st.flow_timeout_tcp_est_s = uint32_t(*v);

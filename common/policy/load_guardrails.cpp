@@ -1,10 +1,11 @@
 // Guardrails documents: gateway-wide rules between any peers.
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 
 namespace wg::policy::load {
 
 void Loader::guardrails(FileCtx& ctx, const YAML::Node& doc) {
-    Map m(ctx, doc, "a Guardrails document", {"apiVersion", "kind", "description", "rules"});
+    Map m(ctx, doc, "a Guardrails document", names::kGuardrailsKeys);
     if (!m.valid()) return;
     api_version(ctx, m);
     auto rs = m.require("rules");
@@ -18,8 +19,7 @@ void Loader::guardrails(FileCtx& ctx, const YAML::Node& doc) {
         r.loc = ctx.loc(n);
         std::string pn = peek_name(n);
         Map rm(ctx, n, pn.empty() ? "a guardrail" : "guardrail '" + pn + "'",
-               {"name", "description", "from", "to", "proto", "ports", "source_ports", "vlan",
-                "mode", "constraints"});
+               names::kGuardrailKeys);
         if (!rm.valid()) continue;
         auto name = name_ref(ctx, rm, "name", true, "guardrail");
         if (name) r.name = name->name;

@@ -7,13 +7,13 @@
 #include "policy/csv.hpp"
 #include "policy/limits.hpp"
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy::load {
 
 void Loader::inventory(FileCtx& ctx, const YAML::Node& doc, const fs::path& path) {
-    Map m(ctx, doc, "an Inventory document",
-          {"apiVersion", "kind", "description", "hosts", "imports"});
+    Map m(ctx, doc, "an Inventory document", names::kInventoryKeys);
     if (!m.valid()) return;
     api_version(ctx, m);
     if (auto hs = m.get("hosts")) {
@@ -31,9 +31,7 @@ void Loader::inventory(FileCtx& ctx, const YAML::Node& doc, const fs::path& path
 }
 
 void Loader::host(FileCtx& ctx, const YAML::Node& n) {
-    Map m(
-        ctx, n, "an inventory host",
-        {"asset_id", "class", "zone", "vlan", "mac", "ip", "subnet", "bind_mac_ip", "description"});
+    Map m(ctx, n, "an inventory host", names::kHostKeys);
     if (!m.valid()) return;
     src::HostSrc h;
     h.loc = m.loc();
@@ -71,8 +69,7 @@ void Loader::host(FileCtx& ctx, const YAML::Node& n) {
 }
 
 void Loader::import_csv(FileCtx& ctx, const YAML::Node& n, const fs::path& yaml_path) {
-    Map m(ctx, n, "an inventory import",
-          {"csv", "bind_mac_ip", "exclude_status", "class_map", "description"});
+    Map m(ctx, n, "an inventory import", names::kImportKeys);
     if (!m.valid()) return;
     auto file = m.str("csv", true);
     if (!file) return;

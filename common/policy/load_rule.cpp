@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
 
 namespace wg::policy::load {
 
 src::Peer parse_peer(FileCtx& ctx, const YAML::Node& n, const std::string& what) {
     src::Peer p;
     p.loc = ctx.loc(n);
-    Map m(ctx, n, what, {"any", "class", "zone", "group", "cidr"});
+    Map m(ctx, n, what, names::kPeerKeys);
     if (!m.valid()) return p;
     if (auto a = m.boolean("any")) p.any = *a;
     p.cls = name_ref(ctx, m, "class", false, "class");
@@ -32,7 +33,7 @@ src::Peer parse_peer(FileCtx& ctx, const YAML::Node& n, const std::string& what)
 ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const std::string& what,
                                       Proto proto) {
     ProtocolConstraints c;
-    Map m(ctx, n, "constraints of " + what, {"dicom", "hl7", "smb", "ntp"});
+    Map m(ctx, n, "constraints of " + what, names::kConstraintKeys);
     if (!m.valid()) return c;
     auto strings = [&](const Map& sub, std::string_view key, std::vector<std::string>& out) {
         if (auto v = sub.str_list(key))
@@ -123,8 +124,7 @@ src::RuleSrc parse_class_rule(FileCtx& ctx, const YAML::Node& n, const std::stri
                                         " rule of class '" + cls + "'"
                                   : "rule '" + cls + "/" + pn + "'";
     Map m(ctx, n, what,
-          {"name", "description", peer_key, "zone", "proto", "ports", "source_ports", "vlan",
-           "constraints"});
+          egress ? names::Keys(names::kEgressRuleKeys) : names::Keys(names::kIngressRuleKeys));
     if (!m.valid()) return r;
     if (auto name = name_ref(ctx, m, "name", true, "rule")) r.name = name->name;
     if (auto p = m.get(peer_key))

@@ -65,7 +65,7 @@ const char* node_kind(const YAML::Node& n) {
 }  // namespace
 
 Map::Map(FileCtx& ctx, const YAML::Node& node, std::string what,
-         std::initializer_list<std::string_view> allowed)
+         std::span<const std::string_view> allowed)
     : ctx_(ctx), node_(node), what_(std::move(what)) {
     if (!node.IsMap()) {
         ctx_.error(node, "bad-value",
@@ -199,7 +199,7 @@ std::optional<uint64_t> Map::uint(std::string_view key, uint64_t lo, uint64_t hi
 }
 
 std::optional<std::string> Map::choice(std::string_view key,
-                                       std::initializer_list<std::string_view> choices) const {
+                                       std::span<const std::string_view> choices) const {
     auto s = str(key);
     if (!s) return std::nullopt;
     for (auto c : choices)

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "policy/names.hpp"
+
 namespace wg::safety {
 namespace {
 
@@ -148,10 +150,8 @@ bool parse_safety_option(int argc, char** argv, int& i, SafetyOptions& o,
     } else if (a == "--no-policy") {
         if (const char* v = value()) {
             const std::string s = v;
-            if (s == "open")
-                o.no_policy_closed = false;
-            else if (s == "closed")
-                o.no_policy_closed = true;
+            if (auto m = policy::names::from_name(policy::names::kFailMode, s))
+                o.no_policy_closed = *m == policy::FailMode::Closed;
             else
                 err = "--no-policy must be open or closed, not '" + s + "'";
         }
