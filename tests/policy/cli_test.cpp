@@ -297,3 +297,16 @@ TEST_CASE("lint --format json: invalid UTF-8 is a located diagnostic, not an exc
         CHECK(j["diagnostics"][0]["code"] == "bad-encoding");
     }
 }
+
+TEST_CASE("lint --format json: a file name that is not UTF-8 still gives a JSON report", "[cli]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    d.write("bad\xff.yaml", "kind: Guardrails\nrules: nope\n");
+    Run r;
+    REQUIRE_NOTHROW(r = run(wg::cli::lint, {d.path().string(), "--format", "json"}));
+    CHECK(r.rc == 1);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["diagnostics"].size() == 1);
+    CHECK(j["diagnostics"][0]["line"] == 2);
+    CHECK(j["diagnostics"][0]["code"] == "bad-value");
+}
