@@ -62,7 +62,9 @@ int lint(const Args& args, std::ostream& out, std::ostream& err) {
                 {"hosts", r.policy->hosts.size()},  {"rules", r.policy->rules.size()},
                 {"bypass", r.policy->bypass.size()}};
         }
-        out << j.dump(2) << "\n";
+        // Names (file names, too) may hold bytes that are not UTF-8: replace
+        // them rather than throw, so the output is always a JSON report.
+        out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
         for (auto& d : r.diagnostics) out << policy::format(d) << "\n";
         if (r.policy)

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,10 +21,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kClasses = 200, kRulesPerClass = 50, kHosts = 50000;
+// WG_BENCH_CLASSES / WG_BENCH_RULES_PER_CLASS scale the policy (e.g. 200 x 500
+// = 100,000 rules); WG_BENCH_GENERATE=DIR only writes the policy to DIR, for
+// timing `wardgate lint DIR` under /usr/bin/time.
+int env_int(const char* name, int dflt) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoi(v) : dflt;
+}
+const int kClasses = env_int("WG_BENCH_CLASSES", 200),
+          kRulesPerClass = env_int("WG_BENCH_RULES_PER_CLASS", 50), kHosts = 50000;
 
 std::string cls(int i) {
-    char b[16];
+    char b[24];
     std::snprintf(b, sizeof b, "class-%03d", i);
     return b;
 }
@@ -49,7 +58,7 @@ void generate(const fs::path& d) {
             else
                 f << "    to: {cidr: 198.51." << (r % 250) << ".0/24}\n";
             f << "    proto: " << (r % 2 ? "udp" : "tcp") << "\n    ports: ["
-              << (1000 + c * kRulesPerClass + r) << "]\n";
+              << (1000 + (c * kRulesPerClass + r) % 64000) << "]\n";
         }
     }
     std::ofstream inv(d / "inventory.yaml");
@@ -75,6 +84,11 @@ double since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (const char* g = std::getenv("WG_BENCH_GENERATE")) {
+        fs::create_directories(g);
+        generate(g);
+        return 0;
+    }
     fs::path out = argc > 1 ? fs::path(argv[1])
                             : fs::path(WG_SOURCE_ROOT) / "bench/results/policy-compile.json";
     std::string tmpl = (fs::temp_directory_path() / "wg-policy-bench-XXXXXX").string();

@@ -1,6 +1,7 @@
 #include "policy/analysis.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "policy/net.hpp"
 
@@ -36,6 +37,75 @@ bool endpoint_covers(const Endpoint& o, const Endpoint& i) {
     return true;
 }
 
+// Finds the rules that may cover a given rule without comparing it with all
+// of them. rule_covers(outer, inner) needs outer's initiator and responder
+// class to be inner's or any, its proto to be inner's or any, and (when
+// inner has ports) outer's ports to be any or to contain inner's first
+// port. So rules are bucketed by (initiator class, responder class, proto)
+// and, inside a bucket, by destination port: a lookup visits at most 8
+// buckets and, in each, the any-port rules, the rules naming inner's first
+// port and the few wide-range rules. Building is O(N); a lookup is
+// O(C log C) for C candidates, which share classes, proto and a port with
+// the rule: analysing N rules is O(N * C log C), near-linear for real
+// policies (the worst case, every rule any-port between the same classes,
+// stays quadratic). Candidates come back in input order, so the first
+// covering rule found is the one the pairwise scan found.
+class CoverIndex {
+  public:
+    explicit CoverIndex(const std::vector<const Rule*>& rules) {
+        for (uint32_t i = 0; i < rules.size(); ++i) {
+            const Rule& r = *rules[i];
+            Bucket& b = buckets_[key(r.initiator.class_id, r.responder.class_id, r.proto)];
+            uint32_t width = 0;
+            for (auto& pr : r.dports) width += uint32_t(pr.hi - pr.lo) + 1;
+            if (r.dports.empty())
+                b.any_port.push_back(i);
+            else if (width > kNarrow)
+                b.wide.push_back(i);
+            else
+                for (auto& pr : r.dports)
+                    for (uint32_t port = pr.lo; port <= pr.hi; ++port) b.by_port[port].push_back(i);
+        }
+    }
+
+    // Positions (in the constructor's list) of every rule that may cover
+    // `inner`, ascending. A superset: rule_covers() decides.
+    void candidates(const Rule& inner, std::vector<uint32_t>& out) const {
+        out.clear();
+        for (uint16_t ic : {inner.initiator.class_id, kAnyClass}) {
+            for (uint16_t rc : {inner.responder.class_id, kAnyClass}) {
+                for (Proto pr : {inner.proto, Proto::Any}) {
+                    auto it = buckets_.find(key(ic, rc, pr));
+                    if (it != buckets_.end()) add(it->second, inner, out);
+                    if (pr == Proto::Any) break;
+                }
+                if (rc == kAnyClass) break;
+            }
+            if (ic == kAnyClass) break;
+        }
+        std::sort(out.begin(), out.end());
+    }
+
+  private:
+    static constexpr uint32_t kNarrow = 64;  // ports; wider rules are scanned
+    struct Bucket {
+        std::vector<uint32_t> any_port, wide;
+        std::unordered_map<uint16_t, std::vector<uint32_t>> by_port;
+    };
+    static uint64_t key(uint16_t ic, uint16_t rc, Proto p) {
+        return uint64_t(ic) << 24 | uint64_t(rc) << 8 | uint64_t(p);
+    }
+    static void add(const Bucket& b, const Rule& inner, std::vector<uint32_t>& out) {
+        out.insert(out.end(), b.any_port.begin(), b.any_port.end());
+        // Without ports, inner matches every port: only any-port rules cover it.
+        if (inner.dports.empty()) return;
+        out.insert(out.end(), b.wide.begin(), b.wide.end());
+        if (auto it = b.by_port.find(inner.dports[0].lo); it != b.by_port.end())
+            out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+    std::unordered_map<uint64_t, Bucket> buckets_;
+};
+
 }  // namespace
 
 bool rule_covers(const Rule& outer, const Rule& inner) {
@@ -57,8 +127,15 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
     // Allow rules made useless by another allow rule or by an enforce guardrail.
     std::vector<const Rule*> guards, allows;
     for (auto& r : p.rules) (r.tier == Tier::Guardrail ? guards : allows).push_back(&r);
-    for (auto* a : allows) {
-        for (auto* g : guards) {
+    // Each check below keeps the pairwise scan's answer (the first covering
+    // rule in rule order) but only looks at the CoverIndex candidates.
+    CoverIndex guard_index(guards), allow_index(allows);
+    std::vector<uint32_t> cand;
+    for (uint32_t ai = 0; ai < allows.size(); ++ai) {
+        const Rule* a = allows[ai];
+        guard_index.candidates(*a, cand);
+        for (uint32_t gi : cand) {
+            const Rule* g = guards[gi];
             if (g->mode == Mode::Enforce && rule_covers(*g, *a)) {
                 warn(a->loc, "shadowed-rule",
                      "rule '" + a->name + "' can never allow anything: guardrail '" + g->name +
@@ -68,7 +145,9 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
                 break;
             }
         }
-        for (auto* b : allows) {
+        allow_index.candidates(*a, cand);
+        for (uint32_t bi : cand) {
+            const Rule* b = allows[bi];
             if (a == b || !rule_covers(*b, *a)) continue;
             // Identical coverage: report only the later one.
             if (rule_covers(*a, *b) && b->id > a->id) continue;
@@ -78,8 +157,10 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
             break;
         }
     }
-    for (size_t i = 0; i < guards.size(); ++i)
-        for (size_t j = 0; j < i; ++j)
+    for (uint32_t i = 0; i < guards.size(); ++i) {
+        guard_index.candidates(*guards[i], cand);
+        for (uint32_t j : cand) {
+            if (j >= i) break;  // candidates ascend: only earlier guardrails
             if (rule_covers(*guards[j], *guards[i]) &&
                 (guards[j]->mode == Mode::Enforce || guards[i]->mode == Mode::Monitor)) {
                 warn(guards[i]->loc, "redundant-rule",
@@ -87,6 +168,8 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
                          "' (" + at(guards[j]->loc) + ") already denies all of its traffic");
                 break;
             }
+        }
+    }
     // Membership.
     std::vector<size_t> members(p.classes.size(), 0);
     for (auto& h : p.hosts) ++members[h.class_id];

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy {
@@ -11,19 +12,7 @@ namespace wg::policy {
 namespace {
 
 std::string proto_name(Proto p) {
-    switch (p) {
-        case Proto::Any:
-            return "any";
-        case Proto::Icmp:
-            return "icmp";
-        case Proto::Tcp:
-            return "tcp";
-        case Proto::Udp:
-            return "udp";
-        case Proto::Icmpv6:
-            return "icmpv6";
-    }
-    return "?";
+    return std::string(names::proto(p));
 }
 
 std::string ports(const std::vector<PortRange>& v) {
@@ -74,9 +63,9 @@ std::string describe_bypass(const CompiledPolicy& p, const BypassEntry& b) {
 }
 
 std::string describe_class(const ClassDef& c) {
-    std::string s = std::string("mode ") + (c.mode == Mode::Monitor ? "monitor" : "enforce") +
-                    ", default " + (c.default_action == Action::Allow ? "allow" : "deny") +
-                    ", on_failure " + (c.on_failure == FailMode::Closed ? "closed" : "open");
+    std::string s = "mode " + std::string(names::mode(c.mode)) + ", default " +
+                    std::string(names::action(c.default_action)) + ", on_failure " +
+                    std::string(names::fail_mode(c.on_failure));
     if (c.new_flows_per_sec) s += ", new_flows_per_sec " + std::to_string(c.new_flows_per_sec);
     if (c.new_flows_burst) s += ", new_flows_burst " + std::to_string(c.new_flows_burst);
     for (auto& [k, v] : c.labels) s += ", " + k + "=" + v;
@@ -141,9 +130,8 @@ std::string describe_globals(const CompiledPolicy& p, const std::string& what) {
                "], untagged " + l2(e.untagged) + ", other_vlan " + l2(e.other_vlan);
     }
     if (what == "settings")
-        return std::string("on_failure ") +
-               (s.default_on_failure == FailMode::Closed ? "closed" : "open") + ", spoofed_class " +
-               p.classes.at(s.spoofed_class).name + ", timeouts " +
+        return std::string("on_failure ") + std::string(names::fail_mode(s.default_on_failure)) +
+               ", spoofed_class " + p.classes.at(s.spoofed_class).name + ", timeouts " +
                std::to_string(s.flow_timeout_tcp_syn_s) + "/" +
                std::to_string(s.flow_timeout_tcp_est_s) + "/" +
                std::to_string(s.flow_timeout_tcp_closed_s) + "/" +

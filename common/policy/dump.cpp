@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "policy/diff.hpp"
+#include "policy/names.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy {
@@ -33,11 +34,10 @@ std::string dump(const CompiledPolicy& p) {
     o << "core_space " << prefixes(p.core_space) << "\n";
     for (size_t i = 0; i < p.zones.size(); ++i) o << "zone " << i << " '" << p.zones[i] << "'\n";
     for (auto& c : p.classes) {
-        o << "class " << c.id << " " << c.name
-          << " mode=" << (c.mode == Mode::Monitor ? "monitor" : "enforce")
-          << " default=" << (c.default_action == Action::Allow ? "allow" : "deny")
-          << " on_failure=" << (c.on_failure == FailMode::Closed ? "closed" : "open")
-          << " rate=" << c.new_flows_per_sec << "/" << c.new_flows_burst;
+        o << "class " << c.id << " " << c.name << " mode=" << names::mode(c.mode)
+          << " default=" << names::action(c.default_action)
+          << " on_failure=" << names::fail_mode(c.on_failure) << " rate=" << c.new_flows_per_sec
+          << "/" << c.new_flows_burst;
         for (auto& [k, v] : c.labels) o << " " << k << "=" << v;
         o << " @" << loc(c.loc) << "\n";
     }
@@ -70,7 +70,7 @@ std::string dump(const CompiledPolicy& p) {
     for (size_t i = 0; i < e.vlans.size(); ++i) o << (i ? "," : "") << e.vlans[i];
     o << "]\n";
     const auto& s = p.settings;
-    o << "settings on_failure=" << (s.default_on_failure == FailMode::Closed ? "closed" : "open")
+    o << "settings on_failure=" << names::fail_mode(s.default_on_failure)
       << " spoofed_class=" << s.spoofed_class << " timeouts=" << s.flow_timeout_tcp_syn_s << "/"
       << s.flow_timeout_tcp_est_s << "/" << s.flow_timeout_tcp_closed_s << "/"
       << s.flow_timeout_udp_s << "/" << s.flow_timeout_other_s

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 
+#include "policy/limits.hpp"
 #include "wire/bytes.hpp"
 
 namespace wg::policy {
@@ -198,7 +199,7 @@ struct Dec {
 
     SourceLoc loc() {
         SourceLoc l;
-        l.file = r.get_str("source file", 4096);
+        l.file = r.get_str("source file", limits::kMaxStringBytes);
         l.line = r.get<uint32_t>("source line");
         l.column = r.get<uint32_t>("source column");
         return l;
@@ -229,7 +230,7 @@ struct Dec {
     }
     std::vector<std::string> strings(const char* what) {
         std::vector<std::string> v(r.get_count(4, what));
-        for (auto& s : v) s = r.get_str(what, 4096);
+        for (auto& s : v) s = r.get_str(what, limits::kMaxStringBytes);
         return v;
     }
     Endpoint endpoint() {
@@ -243,14 +244,14 @@ struct Dec {
         p.classes.resize(r.get_count(20, "classes"));
         for (auto& c : p.classes) {
             c.id = r.get<uint16_t>("class id");
-            c.name = r.get_str("class name", 4096);
+            c.name = r.get_str("class name", limits::kMaxStringBytes);
             c.mode = get_enum<Mode>(r, "class mode", 1);
             c.default_action = get_enum<Action>(r, "class default action", 1);
             c.on_failure = get_enum<FailMode>(r, "class on_failure", 1);
             c.labels.resize(r.get_count(8, "labels"));
             for (auto& [k, v] : c.labels) {
-                k = r.get_str("label", 4096);
-                v = r.get_str("label value", 4096);
+                k = r.get_str("label", limits::kMaxStringBytes);
+                v = r.get_str("label value", limits::kMaxStringBytes);
             }
             c.new_flows_per_sec = r.get<uint32_t>("rate");
             c.new_flows_burst = r.get<uint32_t>("burst");
@@ -268,7 +269,7 @@ struct Dec {
             h.has_ip = r.get_bool("has_ip");
             h.ip = prefix();
             h.bind_mac_ip = r.get_bool("bind_mac_ip");
-            h.asset_id = r.get_str("asset id", 4096);
+            h.asset_id = r.get_str("asset id", limits::kMaxStringBytes);
             h.loc = loc();
         }
         p.clinical_space = prefixes();
@@ -276,7 +277,7 @@ struct Dec {
         p.rules.resize(r.get_count(40, "rules"));
         for (auto& x : p.rules) {
             x.id = r.get<uint32_t>("rule id");
-            x.name = r.get_str("rule name", 4096);
+            x.name = r.get_str("rule name", limits::kMaxStringBytes);
             x.tier = get_enum<Tier>(r, "rule tier", 4);
             x.action = get_enum<Action>(r, "rule action", 1);
             x.mode = get_enum<Mode>(r, "rule mode", 1);
@@ -300,7 +301,7 @@ struct Dec {
         p.bypass.resize(r.get_count(30, "bypass entries"));
         for (auto& b : p.bypass) {
             b.id = r.get<uint32_t>("bypass id");
-            b.name = r.get_str("bypass name", 4096);
+            b.name = r.get_str("bypass name", limits::kMaxStringBytes);
             b.src = prefixes();
             b.dst = prefixes();
             b.src_class = r.get<uint16_t>("bypass class");
@@ -326,7 +327,7 @@ struct Dec {
         s.quarantine_scanners = r.get_bool("quarantine_scanners");
         s.quarantine_s = r.get<uint32_t>("quarantine seconds");
         s.audit_per_source_per_sec = r.get<uint32_t>("audit rate");
-        p.name = r.get_str("policy name", 4096);
+        p.name = r.get_str("policy name", limits::kMaxStringBytes);
     }
 };
 
@@ -414,9 +415,9 @@ CompiledPolicy decode_image(std::span<const uint8_t> image) {
     CompiledPolicy p;
     try {
         Reader r(body);
-        std::string name = r.get_str("policy name", 4096);
-        p.commit = r.get_str("commit", 4096);
-        p.content_hash = r.get_str("content hash", 4096);
+        std::string name = r.get_str("policy name", limits::kMaxStringBytes);
+        p.commit = r.get_str("commit", limits::kMaxStringBytes);
+        p.content_hash = r.get_str("content hash", limits::kMaxStringBytes);
         Dec{r}.content(p);
         r.expect_done("policy content");
         if (p.name != name) throw wire::DecodeError("policy name mismatch");

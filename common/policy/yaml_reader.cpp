@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "policy/limits.hpp"
+
 namespace wg::policy::yaml {
 
 SourceLoc FileCtx::loc(const YAML::Mark& m, const SourceLoc& fallback) const {
@@ -63,7 +65,7 @@ const char* node_kind(const YAML::Node& n) {
 }  // namespace
 
 Map::Map(FileCtx& ctx, const YAML::Node& node, std::string what,
-         std::initializer_list<std::string_view> allowed)
+         std::span<const std::string_view> allowed)
     : ctx_(ctx), node_(node), what_(std::move(what)) {
     if (!node.IsMap()) {
         ctx_.error(node, "bad-value",
@@ -127,7 +129,19 @@ std::optional<std::string> scalar(FileCtx& ctx, const YAML::Node& n, const std::
         ctx.error(n, "bad-value", what + " must be a single value, found " + node_kind(n));
         return std::nullopt;
     }
+    if (!within_limit(ctx, n, what)) return std::nullopt;
     return n.Scalar();
+}
+
+bool within_limit(FileCtx& ctx, const YAML::Node& n, const std::string& what) {
+    if (n.Scalar().size() <= limits::kMaxStringBytes) return true;
+    ctx.error(n, "too-long", too_long(what, n.Scalar().size()));
+    return false;
+}
+
+std::string too_long(const std::string& what, size_t bytes) {
+    return what + " is " + std::to_string(bytes) + " bytes long, over the limit of " +
+           std::to_string(limits::kMaxStringBytes) + " bytes per string";
 }
 
 std::optional<uint64_t> to_uint(FileCtx& ctx, const YAML::Node& n, const std::string& what,
@@ -185,7 +199,7 @@ std::optional<uint64_t> Map::uint(std::string_view key, uint64_t lo, uint64_t hi
 }
 
 std::optional<std::string> Map::choice(std::string_view key,
-                                       std::initializer_list<std::string_view> choices) const {
+                                       std::span<const std::string_view> choices) const {
     auto s = str(key);
     if (!s) return std::nullopt;
     for (auto c : choices)
@@ -205,6 +219,7 @@ std::optional<std::vector<std::pair<std::string, SourceLoc>>> Map::str_list(
     std::vector<std::pair<std::string, SourceLoc>> out;
     std::string what = "'" + std::string(key) + "' of " + what_;
     if (v->IsScalar()) {
+        if (!within_limit(ctx_, *v, what)) return std::nullopt;
         out.push_back({v->Scalar(), ctx_.loc(*v)});
         return out;
     }

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,10 @@ class FileCtx {
 class Map {
   public:
     Map(FileCtx& ctx, const YAML::Node& node, std::string what,
-        std::initializer_list<std::string_view> allowed);
+        std::span<const std::string_view> allowed);
+    Map(FileCtx& ctx, const YAML::Node& node, std::string what,
+        std::initializer_list<std::string_view> allowed)
+        : Map(ctx, node, std::move(what), std::span(allowed.begin(), allowed.size())) {}
     bool valid() const { return valid_; }
     const YAML::Node& node() const { return node_; }
     SourceLoc loc() const { return ctx_.loc(node_); }
@@ -66,7 +70,11 @@ class Map {
     std::optional<uint64_t> uint(std::string_view key, uint64_t lo, uint64_t hi) const;
     // One of `choices`; the message lists them.
     std::optional<std::string> choice(std::string_view key,
-                                      std::initializer_list<std::string_view> choices) const;
+                                      std::span<const std::string_view> choices) const;
+    std::optional<std::string> choice(std::string_view key,
+                                      std::initializer_list<std::string_view> choices) const {
+        return choice(key, std::span(choices.begin(), choices.size()));
+    }
     // A string or a list of strings.
     std::optional<std::vector<std::pair<std::string, SourceLoc>>> str_list(
         std::string_view key) const;
@@ -81,6 +89,9 @@ class Map {
 
 // Scalar helpers usable on any node.
 std::optional<std::string> scalar(FileCtx& ctx, const YAML::Node& n, const std::string& what);
+// False (and a `too-long` error) when a scalar exceeds limits::kMaxStringBytes.
+bool within_limit(FileCtx& ctx, const YAML::Node& n, const std::string& what);
+std::string too_long(const std::string& what, size_t bytes);
 std::optional<uint64_t> to_uint(FileCtx& ctx, const YAML::Node& n, const std::string& what,
                                 uint64_t lo, uint64_t hi);
 

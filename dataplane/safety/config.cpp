@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "policy/names.hpp"
+
 namespace wg::safety {
 namespace {
 
@@ -107,8 +109,14 @@ std::optional<std::string> parse_bootstrap_list(const std::string& s,
 
 void add_safety_options(opt::Table& t, SafetyOptions& o) {
     t.section("clinical safety (docs/clinical-safety.md):");
+    // The words and their meaning are the policy language's on_failure names.
+    std::vector<std::string> fail_words;
+    for (const auto& sp : policy::names::kFailMode) fail_words.emplace_back(sp.name);
     t.choice(
-        {"--no-policy"}, {"open", "closed"}, [&o](size_t k) { o.no_policy_closed = k == 1; },
+        {"--no-policy"}, std::move(fail_words),
+        [&o](size_t k) {
+            o.no_policy_closed = policy::names::kFailMode[k].value == policy::FailMode::Closed;
+        },
         "before the first policy: bridge everything (open,\n"
         "default) or pass only essentials and --bootstrap-bypass");
     t.add({{"--bootstrap-bypass"},

@@ -312,3 +312,49 @@ hosts:
           std::string::npos);
     CHECK(run(wg::cli::diff, {"no-such-rev", "HEAD", "--repo", repo.path().string()}).rc == 1);
 }
+
+TEST_CASE("lint --format json: invalid UTF-8 is a located diagnostic, not an exception", "[cli]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    SECTION("in a YAML value") {
+        d.write("more.yaml",
+                "kind: Inventory\nhosts:\n  - {asset_id: \"P\xff\xfe\", ip: 198.18.1.7, class: "
+                "pump}\n");
+        Run r;
+        REQUIRE_NOTHROW(r = run(wg::cli::lint, {d.path().string(), "--format", "json"}));
+        CHECK(r.rc == 1);
+        auto j = nlohmann::json::parse(r.out);
+        CHECK(j["ok"] == false);
+        REQUIRE(j["diagnostics"].size() >= 1);
+        CHECK(j["diagnostics"][0]["file"] == "more.yaml");
+        CHECK(j["diagnostics"][0]["line"] == 3);
+        CHECK(j["diagnostics"][0]["column"] == 18);
+        CHECK(j["diagnostics"][0]["code"] == "bad-encoding");
+    }
+    SECTION("in an imported CSV") {
+        d.write("more.yaml", "kind: Inventory\nimports:\n  - csv: more.csv\n");
+        d.write("more.csv", "asset_id,mac,ip,class,zone\nP9,,198.18.1.9,pu\xffmp,ICU\n");
+        Run r;
+        REQUIRE_NOTHROW(r = run(wg::cli::lint, {d.path().string(), "--format", "json"}));
+        CHECK(r.rc == 1);
+        auto j = nlohmann::json::parse(r.out);
+        REQUIRE(j["diagnostics"].size() >= 1);
+        CHECK(j["diagnostics"][0]["file"] == "more.csv");
+        CHECK(j["diagnostics"][0]["line"] == 2);
+        CHECK(j["diagnostics"][0]["column"] == 18);
+        CHECK(j["diagnostics"][0]["code"] == "bad-encoding");
+    }
+}
+
+TEST_CASE("lint --format json: a file name that is not UTF-8 still gives a JSON report", "[cli]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    d.write("bad\xff.yaml", "kind: Guardrails\nrules: nope\n");
+    Run r;
+    REQUIRE_NOTHROW(r = run(wg::cli::lint, {d.path().string(), "--format", "json"}));
+    CHECK(r.rc == 1);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["diagnostics"].size() == 1);
+    CHECK(j["diagnostics"][0]["line"] == 2);
+    CHECK(j["diagnostics"][0]["code"] == "bad-value");
+}

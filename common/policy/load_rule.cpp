@@ -1,0 +1,141 @@
+// Rule readers shared by device classes and guardrails: peers, protocol
+// constraints and the match fields (proto, ports, vlan).
+#include <algorithm>
+
+#include "policy/loader_impl.hpp"
+#include "policy/names.hpp"
+
+namespace wg::policy::load {
+
+src::Peer parse_peer(FileCtx& ctx, const YAML::Node& n, const std::string& what) {
+    src::Peer p;
+    p.loc = ctx.loc(n);
+    Map m(ctx, n, what, names::kPeerKeys);
+    if (!m.valid()) return p;
+    if (auto a = m.boolean("any")) p.any = *a;
+    p.cls = name_ref(ctx, m, "class", false, "class");
+    p.zone = zone_ref(ctx, m, "zone");
+    if (auto gs = m.str_list("group"))
+        for (auto& [g, at] : *gs) p.groups.push_back({g, at});
+    p.cidrs = cidr_list(ctx, m, "cidr");
+    bool selective = p.cls || p.zone || !p.groups.empty() || m.has("cidr");
+    if (p.any && selective)
+        ctx.error(m.loc(), "bad-peer",
+                  what + " sets 'any: true' together with a selector; remove one of them");
+    if (!p.any && !selective && m.valid())
+        ctx.error(m.loc(), "bad-peer",
+                  what +
+                      " selects nothing; name a class, zone, group or cidr, or write "
+                      "'any: true' to mean every host");
+    return p;
+}
+
+ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const std::string& what,
+                                      Proto proto) {
+    ProtocolConstraints c;
+    Map m(ctx, n, "constraints of " + what, names::kConstraintKeys);
+    if (!m.valid()) return c;
+    auto strings = [&](const Map& sub, std::string_view key, std::vector<std::string>& out) {
+        if (auto v = sub.str_list(key))
+            for (auto& [s, at] : *v) {
+                if (s.empty() || s.size() > 64) {
+                    ctx.error(at, "bad-value",
+                              "'" + std::string(key) + "' entries must be 1-64 characters");
+                    continue;
+                }
+                out.push_back(s);
+            }
+    };
+    if (auto d = m.get("dicom")) {
+        Map dm(ctx, *d, "dicom constraints of " + what, {"calling_ae_titles", "called_ae_titles"});
+        strings(dm, "calling_ae_titles", c.dicom_calling_ae);
+        strings(dm, "called_ae_titles", c.dicom_called_ae);
+        for (auto* v : {&c.dicom_calling_ae, &c.dicom_called_ae})
+            for (auto& s : *v)
+                if (s.size() > 16)
+                    ctx.error(*d, "bad-value",
+                              "DICOM AE title '" + s + "' is longer than 16 characters");
+    }
+    if (auto h = m.get("hl7")) {
+        Map hm(ctx, *h, "hl7 constraints of " + what, {"sending_applications", "message_types"});
+        strings(hm, "sending_applications", c.hl7_sending_application);
+        strings(hm, "message_types", c.hl7_message_types);
+    }
+    if (auto s = m.get("smb")) {
+        Map sm(ctx, *s, "smb constraints of " + what, {"deny_smbv1"});
+        if (auto b = sm.boolean("deny_smbv1")) c.smb_deny_v1 = *b;
+    }
+    if (auto t = m.get("ntp")) {
+        Map tm(ctx, *t, "ntp constraints of " + what, {"modes"});
+        if (auto v = tm.get("modes")) {
+            if (!v->IsSequence()) {
+                ctx.error(*v, "bad-value", "'modes' of ntp constraints must be a list of 1-7");
+            } else {
+                for (const auto& item : *v)
+                    if (auto x = yaml::to_uint(ctx, item, "NTP mode", 1, 7))
+                        c.ntp_modes.push_back(static_cast<uint8_t>(*x));
+                std::sort(c.ntp_modes.begin(), c.ntp_modes.end());
+                c.ntp_modes.erase(std::unique(c.ntp_modes.begin(), c.ntp_modes.end()),
+                                  c.ntp_modes.end());
+            }
+        }
+    }
+    // A constraint on a protocol the rule cannot carry would silently never apply.
+    bool tcp_ok = proto == Proto::Tcp, udp_ok = proto == Proto::Udp;
+    if ((!c.dicom_called_ae.empty() || !c.dicom_calling_ae.empty() ||
+         !c.hl7_message_types.empty() || !c.hl7_sending_application.empty() || c.smb_deny_v1) &&
+        !tcp_ok)
+        ctx.error(m.loc(), "bad-constraint",
+                  "dicom/hl7/smb constraints need 'proto: tcp' on " + what);
+    if (!c.ntp_modes.empty() && !udp_ok)
+        ctx.error(m.loc(), "bad-constraint", "ntp constraints need 'proto: udp' on " + what);
+    return c;
+}
+
+// Fields shared by class rules and guardrails.
+void parse_match(FileCtx& ctx, const Map& m, src::RuleSrc& r) {
+    if (auto p = parse_proto(ctx, m))
+        r.proto = *p;
+    else if (!m.has("proto"))
+        ctx.error(m.loc(), "missing-field",
+                  m.what() + " needs the field 'proto' (tcp, udp, icmp, icmpv6 or any)");
+    r.ports = port_list(ctx, m, "ports");
+    r.sports = port_list(ctx, m, "source_ports");
+    if (auto v = parse_vlan(m)) r.vlan = *v;
+    bool has_ports = m.has("ports") || m.has("source_ports");
+    if (has_ports && r.proto != Proto::Tcp && r.proto != Proto::Udp && m.has("proto"))
+        ctx.error(m.key_loc("ports"), "bad-port",
+                  "ports only apply to tcp or udp; " + m.what() +
+                      " must say 'proto: tcp' or 'proto: udp', or drop the ports");
+    if (auto c = m.get("constraints"))
+        r.constraints = parse_constraints(ctx, *c, m.what(), r.proto);
+}
+
+// The "name" of a mapping node read before validating it, so that every
+// message about the object can name it. Read through a const node: never inserts.
+src::RuleSrc parse_class_rule(FileCtx& ctx, const YAML::Node& n, const std::string& cls,
+                              bool egress) {
+    src::RuleSrc r;
+    r.egress = egress;
+    r.loc = ctx.loc(n);
+    std::string peer_key = egress ? "to" : "from";
+    std::string pn = peek_name(n);
+    std::string what = pn.empty() ? std::string(egress ? "an egress" : "an ingress") +
+                                        " rule of class '" + cls + "'"
+                                  : "rule '" + cls + "/" + pn + "'";
+    Map m(ctx, n, what,
+          egress ? names::Keys(names::kEgressRuleKeys) : names::Keys(names::kIngressRuleKeys));
+    if (!m.valid()) return r;
+    if (auto name = name_ref(ctx, m, "name", true, "rule")) r.name = name->name;
+    if (auto p = m.get(peer_key))
+        (egress ? r.to : r.from) = parse_peer(ctx, *p, "'" + peer_key + "' of " + what);
+    else
+        ctx.error(r.loc, "missing-field",
+                  what + " needs '" + peer_key + "': the peer it " +
+                      (egress ? "may connect to" : "accepts connections from"));
+    r.own_zone = zone_ref(ctx, m, "zone");
+    parse_match(ctx, m, r);
+    return r;
+}
+
+}  // namespace wg::policy::load

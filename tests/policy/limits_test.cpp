@@ -1,0 +1,87 @@
+// One set of limits (limits.hpp) for the loader and the image codec: what
+// `wardgate lint` accepts must encode and decode, and what the decoder would
+// refuse must be a located lint error, never a failure at reload time.
+#include <catch2/catch.hpp>
+
+#include "policy/compiler.hpp"
+#include "policy/image.hpp"
+#include "policy/limits.hpp"
+#include "test_util.hpp"
+
+using namespace wg::policy;
+
+namespace {
+
+std::string all(const CompileResult& r) {
+    std::string s;
+    for (auto& d : r.diagnostics) s += format(d) + "\n";
+    return s;
+}
+
+const char* kPumpHead = "kind: DeviceClass\nname: pump\nmode: enforce\ndefault_action: deny\n";
+const char* kPumpRules = R"(egress:
+  - name: time
+    to: {group: ntp}
+    proto: udp
+    ports: [123]
+  - name: to-server
+    to: {class: server}
+    proto: tcp
+    ports: [443]
+---
+kind: DeviceClass
+name: server
+mode: enforce
+default_action: deny
+)";
+
+}  // namespace
+
+TEST_CASE("limits: a label longer than the image limit is a located lint error", "[limits]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    std::string big(5000, 'x');
+    d.write("classes.yaml", std::string(kPumpHead) + "labels: {model: " + big + "}\n" + kPumpRules);
+    auto r = compile_directory(d.path());
+    INFO(all(r));
+    CHECK_FALSE(r.ok());
+    CHECK(all(r).find("classes.yaml:5:17: error[too-long]") != std::string::npos);
+}
+
+TEST_CASE("limits: an asset id longer than the image limit is a lint error", "[limits]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    std::string big(limits::kMaxStringBytes + 1, 'A');
+    SECTION("in YAML") {
+        d.write("more.yaml", "kind: Inventory\nhosts:\n  - {asset_id: " + big +
+                                 ", ip: 198.18.1.7, class: pump}\n");
+        auto r = compile_directory(d.path());
+        INFO(all(r));
+        CHECK_FALSE(r.ok());
+        CHECK(all(r).find("more.yaml:3:16: error[too-long]") != std::string::npos);
+    }
+    SECTION("in an imported CSV") {
+        d.write("more.yaml", "kind: Inventory\nimports:\n  - csv: more.csv\n");
+        d.write("more.csv", "asset_id,mac,ip,class,zone\n" + big + ",,198.18.1.7,pump,ICU\n");
+        auto r = compile_directory(d.path());
+        INFO(all(r));
+        CHECK_FALSE(r.ok());
+        CHECK(all(r).find("more.csv:2:1: error[too-long]") != std::string::npos);
+    }
+}
+
+TEST_CASE("limits: strings at the limit lint clean and round-trip through the image", "[limits]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    std::string at_limit(limits::kMaxStringBytes, 'v');
+    d.write("classes.yaml",
+            std::string(kPumpHead) + "labels: {model: " + at_limit + "}\n" + kPumpRules);
+    d.write("more.yaml", "kind: Inventory\nhosts:\n  - {asset_id: " + at_limit +
+                             ", ip: 198.18.1.7, class: pump}\n");
+    auto r = compile_directory(d.path());
+    INFO(all(r));
+    REQUIRE(r.ok());
+    auto bytes = encode_image(*r.policy);
+    auto back = decode_image(bytes);
+    CHECK(encode_image(back) == bytes);
+}
