@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit_log.hpp"
+#include "log/log.hpp"
 #include "reason_names.hpp"
 #include "test_util.hpp"
 
@@ -245,11 +246,19 @@ double counter(const std::vector<prometheus::MetricFamily>& fams, const std::str
     return -1;
 }
 
-// Captures std::cerr for the scope.
+// Captures what the control plane logs (the common log, routed through
+// std::cerr here) for the scope.
 struct CerrCapture {
     std::ostringstream text;
     std::streambuf* old = std::cerr.rdbuf(text.rdbuf());
-    ~CerrCapture() { std::cerr.rdbuf(old); }
+    CerrCapture() {
+        wg::log::set_sink(
+            [](wg::log::Level, const std::string& line) { std::cerr << line << "\n"; });
+    }
+    ~CerrCapture() {
+        wg::log::set_sink(nullptr);
+        std::cerr.rdbuf(old);
+    }
     size_t count(const std::string& what) const {
         size_t n = 0;
         auto s = text.str();

@@ -18,22 +18,11 @@ std::string all(const CompileResult& r) {
     return s;
 }
 
-const char* kPumpHead = "kind: DeviceClass\nname: pump\nmode: enforce\ndefault_action: deny\n";
-const char* kPumpRules = R"(egress:
-  - name: time
-    to: {group: ntp}
-    proto: udp
-    ports: [123]
-  - name: to-server
-    to: {class: server}
-    proto: tcp
-    ports: [443]
----
-kind: DeviceClass
-name: server
-mode: enforce
-default_action: deny
-)";
+// The minimal pump class with a `labels:` line carrying `model`.
+std::string pump_with_model(const std::string& model) {
+    return wg::test::replaced(wg::test::kMinimalClasses, "default_action: deny\negress:",
+                              "default_action: deny\nlabels: {model: " + model + "}\negress:");
+}
 
 }  // namespace
 
@@ -41,7 +30,7 @@ TEST_CASE("limits: a label longer than the image limit is a located lint error",
     wg::test::ScratchDir d;
     wg::test::write_minimal_policy(d);
     std::string big(5000, 'x');
-    d.write("classes.yaml", std::string(kPumpHead) + "labels: {model: " + big + "}\n" + kPumpRules);
+    d.write("classes.yaml", pump_with_model(big));
     auto r = compile_directory(d.path());
     INFO(all(r));
     CHECK_FALSE(r.ok());
@@ -74,8 +63,7 @@ TEST_CASE("limits: strings at the limit lint clean and round-trip through the im
     wg::test::ScratchDir d;
     wg::test::write_minimal_policy(d);
     std::string at_limit(limits::kMaxStringBytes, 'v');
-    d.write("classes.yaml",
-            std::string(kPumpHead) + "labels: {model: " + at_limit + "}\n" + kPumpRules);
+    d.write("classes.yaml", pump_with_model(at_limit));
     d.write("more.yaml", "kind: Inventory\nhosts:\n  - {asset_id: " + at_limit +
                              ", ip: 198.18.1.7, class: pump}\n");
     auto r = compile_directory(d.path());

@@ -97,7 +97,7 @@ def side_cpu(pid):
 def main():
     log = open(os.path.join(TMP, "dp.log"), "w+")
     cmd = [DP, "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-           "--file-prefix", f"wgmgmt{os.getpid()}", "--log-level", "error",
+           "--file-prefix", f"wgmgmt{os.getpid()}", "--log-level", "lib.*:error",
            "--vdev", "net_null0,no-rx=1", "--vdev", "net_null1,no-rx=1", "--",
            "--clinical", "net_null0", "--core", "net_null1", "--socket", SOCK,
            "--mbufs", "4095", "--hw-bypass", "off"]

@@ -8,10 +8,10 @@ set -u
 : "${WG_BUILD:?}" "${WG_SRC:?}"
 WORK=$(mktemp -d /tmp/wg-e2e-priv.XXXXXX)
 P="wgpv$$-"
-. "$WG_SRC/tests/e2e/lib/topo.sh"
+. "$WG_SRC/tools/topo.sh"
 cleanup() { topo_down; rm -rf "$WORK"; }
 trap cleanup EXIT
-TOOL="$WG_BUILD/tests/pcap/pcap-tool"
+TOOL="$WG_BUILD/tools/pcap-tool"
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
