@@ -2,7 +2,7 @@
 // seeds follow the wire formats when they change:
 //   fuzz-seedgen OUT POLICY_DIR...
 // OUT/mgmt/*: one encoded message per decoder (first byte = the harness's
-// decoder selector), shaped like the unit tests' (tests/unit/messages_test.cpp),
+// decoder selector), shaped like the unit tests' (tests/common/mgmt/messages_test.cpp),
 // plus framed streams; OUT/image/*: the image of each POLICY_DIR that
 // compiles. fuzz/gen-seeds runs it and adds the text and frame seeds.
 #include <cstdio>

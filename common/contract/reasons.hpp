@@ -2,7 +2,7 @@
 // a special verdict. The number is the audit event's reason code on the
 // management channel and the name is the `reason` field of audit log lines
 // (parsed by SIEMs) and the `reason` label of the drop counters, so both are a
-// contract: APPEND ONLY, never renumber or rename (tests/unit/reasons_test.cpp
+// contract: APPEND ONLY, never renumber or rename (tests/common/contract/reasons_test.cpp
 // pins them). The dataplane's wg::dp::Reason is this enum; the control plane,
 // which builds without DPDK, names codes with reason_name() below.
 #pragma once

@@ -29,8 +29,8 @@ def check(name, ok):
 
 
 files = sorted(glob.glob(os.path.join(root, "policies/**/*.yaml"), recursive=True))
-files += sorted(glob.glob(os.path.join(root, "tests/policy/corpus/base/*.yaml")))
-files += sorted(glob.glob(os.path.join(root, "tests/policy/fixtures/*/*.yaml")))
+files += sorted(glob.glob(os.path.join(root, "tests/common/policy/corpus/base/*.yaml")))
+files += sorted(glob.glob(os.path.join(root, "tests/common/policy/fixtures/*/*.yaml")))
 for f in files:
     # BaseLoader keeps every scalar a string, as wardgate reads them; convert
     # the integer-valued fields the schema types as integers.

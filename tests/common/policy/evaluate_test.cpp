@@ -14,7 +14,7 @@ namespace {
 struct Fixture {
     CompiledPolicy p;
     Fixture() {
-        auto r = compile_directory(wg::test::source_root() / "tests/policy/fixtures/rich");
+        auto r = compile_directory(wg::test::source_root() / "tests/common/policy/fixtures/rich");
         for (auto& d : r.diagnostics) INFO(format(d));
         REQUIRE(r.ok());
         p = *r.policy;

@@ -9,9 +9,9 @@
 
 #include <rte_mbuf.h>
 
-#include "../dataplane/fake_tables.hpp"
-#include "../dataplane/frames.hpp"
-#include "../support/mbufs.hpp"
+#include "../fake_tables.hpp"
+#include "../frames.hpp"
+#include "../../support/mbufs.hpp"
 #include "audit/audit_ring.hpp"
 #include "flow/flow_key.hpp"
 #include "parse/parser.hpp"

@@ -308,7 +308,7 @@ uint64_t seed() {
 TEST_CASE("evaluate agrees between the compiled policy, its image and a naive model",
           "[property]") {
     auto dir = GENERATE(wg::test::example_policy(),
-                        wg::test::source_root() / "tests/policy/fixtures/rich");
+                        wg::test::source_root() / "tests/common/policy/fixtures/rich");
     INFO("policy " << dir);
     auto r = compile_directory(dir);
     REQUIRE(r.ok());

@@ -19,7 +19,7 @@ using namespace wg::policy;
 namespace {
 
 fs::path corpus() {
-    return wg::test::source_root() / "tests/policy/corpus";
+    return wg::test::source_root() / "tests/common/policy/corpus";
 }
 
 std::string read(const fs::path& p) {

@@ -50,7 +50,7 @@ void check_golden(const fs::path& dir, const std::string& name) {
     auto bytes = encode_image(*r.policy);
     std::string got_dump = dump(*r.policy);
     std::string got_sha = sha256(bytes) + "\n";
-    fs::path g = wg::test::source_root() / "tests/policy/golden";
+    fs::path g = wg::test::source_root() / "tests/common/policy/golden";
     if (std::getenv("WG_UPDATE_GOLDEN")) {
         std::ofstream(g / (name + ".dump"), std::ios::binary) << got_dump;
         std::ofstream(g / (name + ".image.sha256"), std::ios::binary) << got_sha;
@@ -66,5 +66,5 @@ TEST_CASE("golden: the example ICU policy", "[golden]") {
 }
 
 TEST_CASE("golden: the corpus base policy", "[golden]") {
-    check_golden(wg::test::source_root() / "tests/policy/corpus/base", "corpus-base");
+    check_golden(wg::test::source_root() / "tests/common/policy/corpus/base", "corpus-base");
 }
