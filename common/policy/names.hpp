@@ -1,6 +1,6 @@
 // The policy language's spellings, written once: the enum <-> string maps
 // (loader, dump, diff, the dataplane's --no-policy option) and the keys the
-// loader accepts in each object. tests/policy/schema_keys_test.cpp compares
+// loader accepts in each object. tests/common/policy/schema_keys_test.cpp compares
 // these tables with policies/schema/wardgate-policy.schema.json, so the
 // schema cannot drift from what the loader reads.
 #pragma once
