@@ -117,6 +117,14 @@ bool has(const ChildResult& r, const std::string& s) {
     return r.diags.find(s) != std::string::npos;
 }
 
+// The load finished (no hang, no crash) and was rejected with `diag`.
+void check_rejected(const ChildResult& r, const std::string& diag) {
+    INFO(r.diags);
+    CHECK(r.finished);
+    CHECK_FALSE(r.ok);
+    CHECK(has(r, diag));
+}
+
 }  // namespace
 
 TEST_CASE("files: the minimal policy compiles in the harness, as root and as nobody", "[files]") {
@@ -143,10 +151,7 @@ TEST_CASE("files: a policy file the loader cannot open is an error", "[files]") 
     open_up(d);
     fs::permissions(d.path() / "guardrails.yaml", fs::perms(0600));  // root-only
     auto r = compile_in_child(d.path(), kNobody);
-    INFO(r.diags);
-    CHECK(r.finished);
-    CHECK_FALSE(r.ok);
-    CHECK(has(r, "guardrails.yaml: error[unreadable-file]"));
+    check_rejected(r, "guardrails.yaml: error[unreadable-file]");
 }
 
 TEST_CASE("files: a dangling symlink named *.yaml is an error", "[files]") {
@@ -154,10 +159,7 @@ TEST_CASE("files: a dangling symlink named *.yaml is an error", "[files]") {
     wg::test::write_minimal_policy(d);
     fs::create_symlink(d.path() / "moved-away.yaml", d.path() / "guardrails.yaml");
     auto r = compile_in_child(d.path());
-    INFO(r.diags);
-    CHECK(r.finished);
-    CHECK_FALSE(r.ok);
-    CHECK(has(r, "guardrails.yaml: error[unreadable-file]"));
+    check_rejected(r, "guardrails.yaml: error[unreadable-file]");
 }
 
 TEST_CASE("files: a subdirectory the loader cannot list is an error", "[files]") {
@@ -168,10 +170,7 @@ TEST_CASE("files: a subdirectory the loader cannot list is an error", "[files]")
     open_up(d);
     fs::permissions(d.path() / "guardrails", fs::perms(0700));
     auto r = compile_in_child(d.path(), kNobody);
-    INFO(r.diags);
-    CHECK(r.finished);
-    CHECK_FALSE(r.ok);
-    CHECK(has(r, "guardrails: error[unreadable-file]"));
+    check_rejected(r, "guardrails: error[unreadable-file]");
 }
 
 TEST_CASE("files: an empty (truncated) policy file is an error", "[files]") {
@@ -184,10 +183,7 @@ TEST_CASE("files: an empty (truncated) policy file is an error", "[files]") {
         d.write("guardrails.yaml", "# guardrails\n\n");
     }
     auto r = compile_in_child(d.path());
-    INFO(r.diags);
-    CHECK(r.finished);
-    CHECK_FALSE(r.ok);
-    CHECK(has(r, "guardrails.yaml:1:1: error[empty-file]"));
+    check_rejected(r, "guardrails.yaml:1:1: error[empty-file]");
 }
 
 TEST_CASE("files: an inventory CSV the loader cannot read is an error", "[files]") {
@@ -199,10 +195,7 @@ TEST_CASE("files: an inventory CSV the loader cannot read is an error", "[files]
     open_up(d);
     fs::permissions(d.path() / "assets.csv", fs::perms(0600));
     auto r = compile_in_child(d.path(), kNobody);
-    INFO(r.diags);
-    CHECK(r.finished);
-    CHECK_FALSE(r.ok);
-    CHECK(has(r, "assets.yaml:3:10: error[bad-import]"));
+    check_rejected(r, "assets.yaml:3:10: error[bad-import]");
 }
 
 TEST_CASE("files: symlinks out of the policy directory are refused", "[files]") {
@@ -215,20 +208,14 @@ TEST_CASE("files: symlinks out of the policy directory are refused", "[files]") 
         d.write("assets.yaml", "kind: Inventory\nimports:\n  - csv: assets.csv\n");
         fs::create_symlink(outside.path() / "secret.csv", d.path() / "assets.csv");
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "assets.yaml:3:10: error[bad-import]"));
+        check_rejected(r, "assets.yaml:3:10: error[bad-import]");
         CHECK(has(r, "outside the policy directory"));
         CHECK_FALSE(has(r, "TOPSECRET"));
     }
     SECTION("a YAML file found by the walk") {
         fs::create_symlink(outside.path() / "extra.yaml", d.path() / "extra.yaml");
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "extra.yaml: error[outside-policy-dir]"));
+        check_rejected(r, "extra.yaml: error[outside-policy-dir]");
     }
 }
 
@@ -251,36 +238,24 @@ TEST_CASE("files: special files are refused without blocking", "[files]") {
         d.write("assets.yaml", "kind: Inventory\nimports:\n  - csv: assets.csv\n");
         REQUIRE(mkfifo((d.path() / "assets.csv").c_str(), 0644) == 0);
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "assets.yaml:3:10: error[bad-import]"));
+        check_rejected(r, "assets.yaml:3:10: error[bad-import]");
         CHECK(has(r, "not a regular file"));
     }
     SECTION("a FIFO named *.yaml") {
         REQUIRE(mkfifo((d.path() / "extra.yaml").c_str(), 0644) == 0);
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "extra.yaml: error[not-regular-file]"));
+        check_rejected(r, "extra.yaml: error[not-regular-file]");
     }
     SECTION("/dev/zero as CSV, through a symlink") {
         d.write("assets.yaml", "kind: Inventory\nimports:\n  - csv: assets.csv\n");
         fs::create_symlink("/dev/zero", d.path() / "assets.csv");
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "assets.yaml:3:10: error[bad-import]"));
+        check_rejected(r, "assets.yaml:3:10: error[bad-import]");
     }
     SECTION("/dev/zero named *.yaml, through a symlink") {
         fs::create_symlink("/dev/zero", d.path() / "zero.yaml");
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "zero.yaml: error["));
+        check_rejected(r, "zero.yaml: error[");
     }
 }
 
@@ -291,20 +266,14 @@ TEST_CASE("files: oversized files and policies are refused before parsing", "[fi
         d.write("big.yaml", "kind: Guardrails\n");
         fs::resize_file(d.path() / "big.yaml", limits::kMaxFileBytes + 1);  // sparse
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "big.yaml: error[file-too-large]"));
+        check_rejected(r, "big.yaml: error[file-too-large]");
     }
     SECTION("one CSV over the per-file limit") {
         d.write("assets.yaml", "kind: Inventory\nimports:\n  - csv: assets.csv\n");
         d.write("assets.csv", "asset_id,mac,ip,class,zone\n");
         fs::resize_file(d.path() / "assets.csv", limits::kMaxFileBytes + 1);
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "assets.yaml:3:10: error[bad-import]"));
+        check_rejected(r, "assets.yaml:3:10: error[bad-import]");
         CHECK(has(r, "larger than"));
     }
     SECTION("files each under the limit, together over the per-policy limit") {
@@ -315,9 +284,6 @@ TEST_CASE("files: oversized files and policies are refused before parsing", "[fi
             fs::resize_file(d.path() / name, limits::kMaxFileBytes);
         }
         auto r = compile_in_child(d.path());
-        INFO(r.diags);
-        CHECK(r.finished);
-        CHECK_FALSE(r.ok);
-        CHECK(has(r, "error[policy-too-large]"));
+        check_rejected(r, "error[policy-too-large]");
     }
 }
