@@ -288,7 +288,9 @@ std::vector<MetricFamily> DataplaneCollector::render(const mgmt::Status& status,
         Labels l{{"path", h.path}, {"class", class_label(h.cls)}};
         ClientMetric m;
         m.label = l;
-        auto cum = cumulative_buckets(h.counts);
+        // Expanded one histogram at a time: the snapshot itself stays sparse.
+        const auto counts = stats::dense_counts(h);
+        auto cum = cumulative_buckets(counts);
         m.histogram.sample_count = cum.back();
         m.histogram.sample_sum = double(h.sum_ns) / 1e9;
         for (size_t i = 0; i < kLatencyBoundsNs.size(); ++i)
@@ -298,7 +300,7 @@ std::vector<MetricFamily> DataplaneCollector::render(const mgmt::Status& status,
 
         std::string key = h.path + "\x1f" + h.cls;
         keys.push_back(key);
-        auto recent = window_.update(key, h.counts, now);
+        auto recent = window_.update(key, counts, now);
         if (stats::hist_total(recent) == 0) continue;  // nothing recent: no made-up value
         for (auto& x : qf) add_gauge(x.f, l, stats::hist_quantile(recent, x.q) / 1e9);
     }

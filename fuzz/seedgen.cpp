@@ -74,15 +74,13 @@ int main(int argc, char** argv) {
     st.workers.push_back({1, 100, 5, 50});
     wg::stats::Histogram h;
     h.path = "bypass";
-    h.counts.assign(wg::stats::kHistBuckets, 0);
-    h.counts[wg::stats::hist_index(1500)] = 3;
-    h.counts[wg::stats::kHistBuckets - 1] = 1;
+    h.buckets = {{static_cast<uint16_t>(wg::stats::hist_index(1500)), 3},
+                 {static_cast<uint16_t>(wg::stats::kHistBuckets - 1), 1}};
     h.sum_ns = 4500;
     st.histograms.push_back(h);
     put_msg(2, "stats", m::encode(st));
     // A dataplane with many classes sends many (mostly idle) histograms.
     wg::stats::Histogram idle;
-    idle.counts.assign(wg::stats::kHistBuckets, 0);
     st.histograms.assign(16, idle);
     put_msg(2, "stats-idle-histograms", m::encode(st));
 

@@ -92,7 +92,7 @@ json stats_json(const stats::Snapshot& s) {
     j["histograms"] = json::object();
     for (const auto& h : s.histograms) {
         uint64_t n = 0;
-        for (auto c : h.counts) n += c;
+        for (const auto& b : h.buckets) n += b.count;
         j["histograms"][h.path + (h.cls.empty() ? "" : "/" + h.cls)] = n;
     }
     return j;

@@ -158,13 +158,15 @@ std::vector<uint8_t> encode(const stats::Snapshot& s) {
             w.put_str(h.path);
             w.put_str(h.cls);
             w.put<uint64_t>(h.sum_ns);
+            // Producers keep buckets nonzero and sorted; skip zeros anyway so
+            // the wire stays exactly "nonzero buckets in index order".
             uint32_t nz = 0;
-            for (auto c : h.counts) nz += c != 0;
+            for (const auto& b : h.buckets) nz += b.count != 0;
             w.put<uint32_t>(nz);
-            for (uint32_t i = 0; i < h.counts.size(); ++i)
-                if (h.counts[i]) {
-                    w.put<uint16_t>(static_cast<uint16_t>(i));
-                    w.put<uint64_t>(h.counts[i]);
+            for (const auto& b : h.buckets)
+                if (b.count) {
+                    w.put<uint16_t>(b.index);
+                    w.put<uint64_t>(b.count);
                 }
         }
         section(out, Section::Histograms, w);
@@ -234,13 +236,20 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                     h.path = r.get_str("histogram path", 256);
                     h.cls = r.get_str("histogram class", 4096);
                     h.sum_ns = r.get<uint64_t>("histogram sum");
-                    h.counts.assign(stats::kHistBuckets, 0);
+                    // Sparse in memory as on the wire: get_count has checked
+                    // that nz records of 10 bytes are present, so this
+                    // allocates 16 bytes per 10 received.
                     auto nz = r.get_count(10, "histogram buckets");
+                    h.buckets.resize(nz);
                     for (uint32_t i = 0; i < nz; ++i) {
-                        auto idx = r.get<uint16_t>("bucket index");
-                        if (idx >= stats::kHistBuckets)
+                        auto& bk = h.buckets[i];
+                        bk.index = r.get<uint16_t>("bucket index");
+                        if (bk.index >= stats::kHistBuckets)
                             throw wire::DecodeError("histogram bucket index out of range");
-                        h.counts[idx] = r.get<uint64_t>("bucket count");
+                        if (i > 0 && bk.index <= h.buckets[i - 1].index)
+                            throw wire::DecodeError(
+                                "histogram bucket indexes not strictly increasing");
+                        bk.count = r.get<uint64_t>("bucket count");
                     }
                 }
                 break;

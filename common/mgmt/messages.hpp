@@ -81,10 +81,10 @@ struct TestHook {
     uint64_t arg = 0;   // e.g. stall duration in ms
 };
 
-// At most this many latency histograms in one Stats message. Each expands to
-// stats::kHistBuckets counters (~7 KB) when decoded although it may travel
-// in 20 bytes, so the number is what bounds the reader's memory (~7 MB). The
-// dataplane sends 4 paths x (1 + 32 class slots) = 132 at most.
+// At most this many latency histograms in one Stats message. Decoded
+// histograms are sparse (a few times their wire size), so this is no longer
+// what bounds the reader's memory, only a sanity limit: the dataplane sends
+// 4 paths x (1 + 32 class slots) = 132 at most.
 inline constexpr uint32_t kMaxHistograms = 1024;
 
 std::vector<uint8_t> encode(const Status&);

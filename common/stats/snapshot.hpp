@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "stats/latency_histogram.hpp"
+
 namespace wg::stats {
 
 struct PortCounters {
@@ -57,13 +59,33 @@ struct WorkerCounters {
     uint64_t total_cycles = 0;  // cycles since the worker started
 };
 
-// One latency histogram (bucket layout: latency_histogram.hpp).
+static_assert(kHistBuckets <= 0x10000, "bucket index must fit Bucket::index (and the wire's u16)");
+
+// One nonzero bucket of a latency histogram.
+struct Bucket {
+    uint16_t index = 0;  // < kHistBuckets
+    uint64_t count = 0;  // != 0
+    bool operator==(const Bucket&) const = default;
+};
+
+// One latency histogram (bucket layout: latency_histogram.hpp). Sparse: only
+// the nonzero buckets, sorted by index, so its size follows what was counted
+// (and, when decoded, what was received) rather than the 864-bucket layout.
 struct Histogram {
     std::string path;  // "bypass" | "established" | "new_flow" | "l2" ...
     std::string cls;   // class name, or "" for all
-    std::vector<uint64_t> counts;  // kHistBuckets entries
+    std::vector<Bucket> buckets;  // nonzero buckets, strictly increasing index
     uint64_t sum_ns = 0;
 };
+
+// The kHistBuckets dense counts of `h`, for consumers that need the whole
+// layout (percentiles, Prometheus buckets): expand one histogram at a time.
+inline std::vector<uint64_t> dense_counts(const Histogram& h) {
+    std::vector<uint64_t> d(kHistBuckets, 0);
+    for (const auto& b : h.buckets)
+        if (b.index < kHistBuckets) d[b.index] = b.count;
+    return d;
+}
 
 struct Snapshot {
     uint64_t tsc_hz = 0;

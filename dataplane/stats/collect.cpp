@@ -3,20 +3,17 @@
 namespace wg::dp {
 namespace {
 
+// Sums the per-lcore dense counters bucket by bucket and keeps the nonzero
+// ones (in index order): the snapshot holds only what was counted.
 template <typename Pick>
 bool add_hist(const std::vector<const LcoreStats*>& lcores, Pick pick, stats::Histogram& h) {
-    h.counts.assign(stats::kHistBuckets, 0);
-    uint64_t total = 0;
-    for (const auto* s : lcores) {
-        const HistArr& a = pick(*s);
-        for (unsigned b = 0; b < stats::kHistBuckets; ++b) {
-            const uint64_t c = peek(a.counts[b]);
-            h.counts[b] += c;
-            total += c;
-        }
-        h.sum_ns += peek(a.sum_ns);
+    for (unsigned b = 0; b < stats::kHistBuckets; ++b) {
+        uint64_t c = 0;
+        for (const auto* s : lcores) c += peek(pick(*s).counts[b]);
+        if (c) h.buckets.push_back({static_cast<uint16_t>(b), c});
     }
-    return total != 0;
+    for (const auto* s : lcores) h.sum_ns += peek(pick(*s).sum_ns);
+    return !h.buckets.empty();
 }
 
 }  // namespace

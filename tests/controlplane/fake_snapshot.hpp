@@ -51,17 +51,16 @@ inline stats::Snapshot fake_snapshot(uint64_t scale = 1) {
     stats::Histogram h;
     h.path = "bypass";
     h.cls = "patient_monitor";
-    h.counts.assign(stats::kHistBuckets, 0);
+    auto at = [](uint64_t ns, uint64_t n) {
+        return stats::Bucket{static_cast<uint16_t>(stats::hist_index(ns)), n};
+    };
     // 60 packets at 3 µs, 9 at 20 µs, 1 at 40 µs (above the 32.768 µs SLO).
-    h.counts[stats::hist_index(3000)] = 60 * scale;
-    h.counts[stats::hist_index(20000)] = 9 * scale;
-    h.counts[stats::hist_index(40000)] = 1 * scale;
+    h.buckets = {at(3000, 60 * scale), at(20000, 9 * scale), at(40000, 1 * scale)};
     h.sum_ns = (60 * 3000 + 9 * 20000 + 40000) * scale;
     s.histograms.push_back(h);
     h.path = "new_flow";
     h.cls = "infusion_pump";
-    h.counts.assign(stats::kHistBuckets, 0);
-    h.counts[stats::hist_index(8000)] = 50 * scale;
+    h.buckets = {at(8000, 50 * scale)};
     h.sum_ns = 50 * 8000 * scale;
     s.histograms.push_back(h);
     return s;

@@ -57,9 +57,8 @@ TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
     s.workers.push_back({1, 100, 5, 50});
     stats::Histogram h;
     h.path = "bypass";
-    h.counts.assign(stats::kHistBuckets, 0);
-    h.counts[stats::hist_index(1500)] = 3;
-    h.counts[stats::kHistBuckets - 1] = 1;
+    h.buckets = {{static_cast<uint16_t>(stats::hist_index(1500)), 3},
+                 {static_cast<uint16_t>(stats::kHistBuckets - 1), 1}};
     h.sum_ns = 4500;
     s.histograms.push_back(h);
     auto d = mgmt::decode_stats(mgmt::encode(s));
@@ -71,7 +70,7 @@ TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
     CHECK(d.drops[0].value == 9);
     CHECK(d.workers[0].heartbeat == 100);
     REQUIRE(d.histograms.size() == 1);
-    CHECK(d.histograms[0].counts == h.counts);
+    CHECK(d.histograms[0].buckets == h.buckets);
 }
 
 TEST_CASE("truncated and trailing payloads are rejected", "[mgmt]") {
@@ -140,9 +139,8 @@ TEST_CASE("decoders refuse counts the remaining bytes cannot hold", "[mgmt]") {
     CHECK_THROWS_AS(mgmt::decode_status(sb), wire::DecodeError);
 }
 
-// Histograms travel sparse (a few bytes each) but expand to kHistBuckets
-// counters (~7 KB) when decoded: their number is capped so a small stats
-// message cannot make the reader allocate hundreds of times its size.
+// The number of histograms in one message is capped (a sanity limit; their
+// memory is bounded by the sparse decoding tested below).
 TEST_CASE("stats: the number of histograms is bounded", "[mgmt]") {
     auto hists = [](uint32_t n) {
         wire::Writer body;
@@ -162,6 +160,53 @@ TEST_CASE("stats: the number of histograms is bounded", "[mgmt]") {
           mgmt::kMaxHistograms);
     CHECK_THROWS_WITH(mgmt::decode_stats(hists(mgmt::kMaxHistograms + 1)),
                       Catch::Contains("histograms"));
+}
+
+// Bucket entries a decoded histogram holds (what its memory grows with).
+static size_t decoded_entries(const stats::Histogram& h) { return h.buckets.size(); }
+
+// A Histograms section (tag 9) of `n` records, each with the given
+// (index, count) pairs, exactly as the encoder lays them out.
+static std::vector<uint8_t> hist_section(
+    uint32_t n, const std::vector<std::pair<uint16_t, uint64_t>>& buckets = {}) {
+    wire::Writer body;
+    body.put<uint32_t>(n);
+    for (uint32_t i = 0; i < n; ++i) {
+        body.put_str("");
+        body.put_str("");
+        body.put<uint64_t>(0);
+        body.put<uint32_t>(static_cast<uint32_t>(buckets.size()));
+        for (auto [idx, c] : buckets) {
+            body.put<uint16_t>(idx);
+            body.put<uint64_t>(c);
+        }
+    }
+    wire::Writer w;
+    w.put<uint16_t>(9);
+    w.put_blob(body.data());
+    return w.take();
+}
+
+// Decoding must allocate in proportion to what was received: an idle
+// histogram is 20 bytes on the wire and must not become 864 counters
+// (fuzz/findings/mgmt-stats-histogram-amplification).
+TEST_CASE("stats: decoded histograms hold no more entries than the wire carried", "[mgmt]") {
+    for (const auto& msg : {hist_section(400), hist_section(400, {{3, 1}, {500, 2}})}) {
+        auto d = mgmt::decode_stats(msg);
+        REQUIRE(d.histograms.size() == 400);
+        size_t entries = 0;
+        for (const auto& h : d.histograms) entries += decoded_entries(h);
+        CHECK(entries <= msg.size() / 10);
+    }
+}
+
+TEST_CASE("stats: unsorted or duplicate bucket indexes are rejected", "[mgmt]") {
+    CHECK_NOTHROW(mgmt::decode_stats(hist_section(1, {{3, 1}, {4, 1}})));
+    CHECK_THROWS_WITH(mgmt::decode_stats(hist_section(1, {{4, 1}, {3, 1}})),
+                      Catch::Contains("bucket"));
+    CHECK_THROWS_WITH(mgmt::decode_stats(hist_section(1, {{3, 1}, {3, 2}})),
+                      Catch::Contains("bucket"));
+    CHECK_THROWS_WITH(mgmt::decode_stats(hist_section(1, {{864, 1}})), Catch::Contains("bucket"));
 }
 
 TEST_CASE("load-policy image view: same bytes as the copying decoder, no copy", "[mgmt]") {
