@@ -65,7 +65,7 @@ fi
 export CCACHE_BASEDIR=$TMP CCACHE_NOHASHDIR=true
 export DEB_BUILD_MAINT_OPTIONS="hardening=+all reproducible=-fixfilepath"
 t0=$(date +%s)
-if (cd "$TREE" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -b -us -uc) \
+if (cd "$TREE" && DEB_BUILD_OPTIONS="nocheck parallel=2 noautodbgsym" dpkg-buildpackage -b -us -uc) \
     >"$TMP/build.log" 2>&1; then
     ok "dpkg-buildpackage -b builds ($(($(date +%s) - t0)) s)"
 else
@@ -134,14 +134,24 @@ check "dataplane depends on the DPDK runtime (shlibs) and dpdk (dpdk-hugepages.p
 # --- maintainer scripts ------------------------------------------------------
 script() { dpkg-deb -I "$(deb "$1")" "$2" 2>/dev/null; }
 check "wardgate postinst creates the user (systemd-sysusers)" grep -q 'systemd-sysusers.*wardgate.conf' <(script wardgate postinst)
-check "wardgate postinst creates the directories (systemd-tmpfiles)" grep -q 'systemd-tmpfiles --create.*wardgate.conf' <(script wardgate postinst)
+check "wardgate postinst creates the directories (systemd-tmpfiles)" grep -q 'systemd-tmpfiles .*--create wardgate.conf' <(script wardgate postinst)
 check "wardgate postrm purges state and logs, keeps the user" bash -c \
     "s=\$(dpkg-deb -I '$(deb wardgate)' postrm) && grep -q 'rm -rf /var/lib/wardgate /var/log/wardgate' <<<\"\$s\" &&
      ! grep -Eq 'userdel|deluser' <<<\"\$s\""
 # The dataplane is the ward's wire: no start at install, no restart at upgrade.
-check "dataplane postinst neither enables nor starts the unit" bash -c \
-    "s=\$(dpkg-deb -I '$(deb wardgate-dataplane)' postinst) &&
-     ! grep -Eq 'deb-systemd-invoke .*(start|restart)|deb-systemd-helper enable' <<<\"\$s\""
+# deb-systemd-helper enable only re-creates the links of a unit the admin
+# enabled (was-enabled); the first install enables nothing.
+no_autostart() { # no_autostart PACKAGE: postinst enables and starts nothing
+    local s
+    s=$(script "$1" postinst) || return 1
+    awk '/deb-systemd-helper enable/ && prev !~ /was-enabled/ { bad = 1; print "unguarded: " $0 }
+         $0 !~ /^[[:space:]]*#/ { prev = $0 } END { exit bad }' <<<"$s" || return 1
+    ! grep -Eq 'deb-systemd-invoke (start|restart)' <<<"$s"
+}
+check "dataplane postinst neither enables nor starts the unit, nor restarts it" no_autostart wardgate-dataplane
+check "dataplane postinst restarts nothing on upgrade" bash -c \
+    "! dpkg-deb -I '$(deb wardgate-dataplane)' postinst | grep -q 'deb-systemd-invoke'"
+check "controlplane postinst neither enables nor starts the unit" no_autostart wardgate-controlplane
 check "dataplane is not stopped before an upgrade (preinst)" bash -c \
     "! dpkg-deb -I '$(deb wardgate-dataplane)' preinst 2>/dev/null | grep -q 'deb-systemd-invoke stop'"
 for u in dataplane controlplane; do
@@ -181,8 +191,10 @@ check "logrotate accepts the installed configuration" bash -c \
 # systemd-analyze verify: the dataplane needs dev-hugepages.mount, which this
 # container lacks; that line alone is tolerated.
 verify() {
-    SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$1" 2>&1 |
-        grep -v -e 'dev-hugepages.mount' -e '^$' | tee /dev/stderr | { ! grep -q .; }
+    local out
+    out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$1" 2>&1 |
+        grep -v -e 'dev-hugepages.mount' -e '^$')
+    [ -z "$out" ] || { echo "$out"; return 1; }
 }
 check "systemd-analyze verify wardgate-controlplane.service" verify /lib/systemd/system/wardgate-controlplane.service
 check "systemd-analyze verify wardgate-dataplane.service" verify /lib/systemd/system/wardgate-dataplane.service
