@@ -60,10 +60,10 @@ else
     (cd "$SRC" && tar --exclude='./build*' -cf - .) | tar -xf - -C "$TREE" || bail "copying the tree"
 fi
 # ccache (when meson finds it) hits across runs although the copy moves:
-# paths relative to the copy, and no -ffile-prefix-map=<copy>=. (dpkg's
+# paths relative to the copy, and no -f{file,debug}-prefix-map=<copy>=. (dpkg's
 # reproducible=+fixfilepath) in the compiler's command line.
 export CCACHE_BASEDIR=$TMP CCACHE_NOHASHDIR=true
-export DEB_BUILD_MAINT_OPTIONS="hardening=+all reproducible=-fixfilepath"
+export DEB_BUILD_MAINT_OPTIONS="hardening=+all reproducible=-fixfilepath,-fixdebugpath"
 t0=$(date +%s)
 if (cd "$TREE" && DEB_BUILD_OPTIONS="nocheck parallel=2 noautodbgsym" dpkg-buildpackage -b -us -uc) \
     >"$TMP/build.log" 2>&1; then
