@@ -163,7 +163,7 @@ check "controlplane is restarted after an upgrade when it runs" grep -q 'deb-sys
 # --- lintian -----------------------------------------------------------------
 changes=$TMP/wardgate_${ver}_${arch}.changes
 if lintian --fail-on error,warning "$changes" >"$TMP/lintian.out" 2>&1; then
-    ok "lintian: no error or warning that is not overridden ($(grep -c . "$TMP/lintian.out") info lines)"
+    ok "lintian: no error or warning that is not overridden ($(grep -c . "$TMP/lintian.out") lines of output)"
 else
     not_ok "lintian"
     sed 's/^/# /' "$TMP/lintian.out"
