@@ -16,6 +16,8 @@
 #include "policy/compiler.hpp"
 #include "policy/image.hpp"
 #include "stats/latency_histogram.hpp"
+// The same sample messages the round-trip tests encode.
+#include "../tests/common/mgmt/samples.hpp"
 
 namespace fs = std::filesystem;
 namespace m = wg::mgmt;
@@ -46,38 +48,10 @@ int main(int argc, char** argv) {
     }
     g_out = argv[1];
 
-    m::Status s;
-    s.version = "1.2.3";
-    s.pid = 42;
-    s.uptime_ns = 123456789;
-    s.workers = 2;
-    s.ports = {{"clinical", "net_pcap0", 0}, {"core", "net_pcap1", 1}};
-    s.policy_generation = 7;
-    s.policy_hash = "abc";
-    s.policy_commit = "deadbeef";
-    s.mode = "normal";
+    const m::Status s = wg::test::sample_status();
     put_msg(1, "status", m::encode(s));
 
-    wg::stats::Snapshot st;
-    st.tsc_hz = 3'000'000'000;
-    st.uptime_ns = 5;
-    st.ports.push_back({"clinical", "p0", 1, 2, 3, 4, 5, 6, 7});
-    wg::stats::ClassCounters c;
-    c.cls = "infusion-pump";
-    c.packets = {1, 2, 3, 4};
-    c.bytes = {10, 20, 30, 40};
-    st.classes.push_back(c);
-    st.rules.push_back({"infusion-pump/ntp", 3, 300});
-    st.drops.push_back({"malformed", 9});
-    st.gauges.push_back({"flow_table_entries", 12});
-    st.counters.push_back({"new_flows", 99});
-    st.workers.push_back({1, 100, 5, 50});
-    wg::stats::Histogram h;
-    h.path = "bypass";
-    h.buckets = {{static_cast<uint16_t>(wg::stats::hist_index(1500)), 3},
-                 {static_cast<uint16_t>(wg::stats::kHistBuckets - 1), 1}};
-    h.sum_ns = 4500;
-    st.histograms.push_back(h);
+    wg::stats::Snapshot st = wg::test::sample_snapshot();
     put_msg(2, "stats", m::encode(st));
     // A dataplane with many classes sends many (mostly idle) histograms.
     wg::stats::Histogram idle;

@@ -1,22 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include "mgmt/messages.hpp"
+#include "samples.hpp"
 #include "stats/latency_histogram.hpp"
 #include "wire/bytes.hpp"
 
 using namespace wg;
 
 TEST_CASE("status round-trips", "[mgmt]") {
-    mgmt::Status s;
-    s.version = "1.2.3";
-    s.pid = 42;
-    s.uptime_ns = 123456789;
-    s.workers = 2;
-    s.ports = {{"clinical", "net_pcap0", 0}, {"core", "net_pcap1", 1}};
-    s.policy_generation = 7;
-    s.policy_hash = "abc";
-    s.policy_commit = "deadbeef";
-    s.mode = "normal";
+    const mgmt::Status s = test::sample_status();
     auto d = mgmt::decode_status(mgmt::encode(s));
     CHECK(d.version == s.version);
     CHECK(d.pid == 42);
@@ -45,22 +37,8 @@ TEST_CASE("status carries the start-up image state; an older status without it d
 }
 
 TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
-    stats::Snapshot s;
-    s.tsc_hz = 3'000'000'000;
-    s.ports.push_back({"clinical", "p0", 1, 2, 3, 4, 5, 6, 7});
-    stats::ClassCounters c;
-    c.cls = "infusion-pump";
-    c.packets = {1, 2, 3, 4};
-    c.bytes = {10, 20, 30, 40};
-    s.classes.push_back(c);
-    s.drops.push_back({"malformed", 9});
-    s.workers.push_back({1, 100, 5, 50});
-    stats::Histogram h;
-    h.path = "bypass";
-    h.buckets = {{static_cast<uint16_t>(stats::hist_index(1500)), 3},
-                 {static_cast<uint16_t>(stats::kHistBuckets - 1), 1}};
-    h.sum_ns = 4500;
-    s.histograms.push_back(h);
+    const stats::Snapshot s = test::sample_snapshot();
+    const stats::Histogram& h = s.histograms.at(0);
     auto d = mgmt::decode_stats(mgmt::encode(s));
     CHECK(d.tsc_hz == s.tsc_hz);
     REQUIRE(d.ports.size() == 1);
@@ -163,7 +141,9 @@ TEST_CASE("stats: the number of histograms is bounded", "[mgmt]") {
 }
 
 // Bucket entries a decoded histogram holds (what its memory grows with).
-static size_t decoded_entries(const stats::Histogram& h) { return h.buckets.size(); }
+static size_t decoded_entries(const stats::Histogram& h) {
+    return h.buckets.size();
+}
 
 // A Histograms section (tag 9) of `n` records, each with the given
 // (index, count) pairs, exactly as the encoder lays them out.

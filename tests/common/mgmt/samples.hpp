@@ -1,0 +1,50 @@
+// Sample management messages with their fields filled in: the round-trip
+// tests (messages_test.cpp) and the fuzz seed generator (fuzz/seedgen.cpp)
+// encode the same ones, so a new field is added in one place.
+#pragma once
+
+#include "mgmt/messages.hpp"
+#include "stats/latency_histogram.hpp"
+#include "stats/snapshot.hpp"
+
+namespace wg::test {
+
+inline mgmt::Status sample_status() {
+    mgmt::Status s;
+    s.version = "1.2.3";
+    s.pid = 42;
+    s.uptime_ns = 123456789;
+    s.workers = 2;
+    s.ports = {{"clinical", "net_pcap0", 0}, {"core", "net_pcap1", 1}};
+    s.policy_generation = 7;
+    s.policy_hash = "abc";
+    s.policy_commit = "deadbeef";
+    s.mode = "normal";
+    return s;
+}
+
+inline stats::Snapshot sample_snapshot() {
+    stats::Snapshot st;
+    st.tsc_hz = 3'000'000'000;
+    st.uptime_ns = 5;
+    st.ports.push_back({"clinical", "p0", 1, 2, 3, 4, 5, 6, 7});
+    stats::ClassCounters c;
+    c.cls = "infusion-pump";
+    c.packets = {1, 2, 3, 4};
+    c.bytes = {10, 20, 30, 40};
+    st.classes.push_back(c);
+    st.rules.push_back({"infusion-pump/ntp", 3, 300});
+    st.drops.push_back({"malformed", 9});
+    st.gauges.push_back({"flow_table_entries", 12});
+    st.counters.push_back({"new_flows", 99});
+    st.workers.push_back({1, 100, 5, 50});
+    stats::Histogram h;
+    h.path = "bypass";
+    h.buckets = {{static_cast<uint16_t>(stats::hist_index(1500)), 3},
+                 {static_cast<uint16_t>(stats::kHistBuckets - 1), 1}};
+    h.sum_ns = 4500;
+    st.histograms.push_back(h);
+    return st;
+}
+
+}  // namespace wg::test
