@@ -26,10 +26,10 @@
 #include "audit/audit_ring.hpp"
 #include "gen.hpp"
 #include "harness.hpp"
+#include "packet_meta.hpp"
 #include "pipeline.hpp"
 #include "policy/holder.hpp"
 #include "policy/image.hpp"
-#include "reason_names.hpp"
 #include "stats/counter_map.hpp"
 #include "stats/lcore_stats.hpp"
 #include "suites.hpp"
@@ -148,9 +148,9 @@ struct Worker {
         nlohmann::json c = nlohmann::json::object(), d = nlohmann::json::object();
         for (unsigned i = 0; i < dp::kCtrCount; ++i)
             if (ctx->stats->ctr[i]) c[dp::ctr_name(i)] = ctx->stats->ctr[i];
-        for (unsigned i = 0; i < dp::kReasons; ++i)
+        for (unsigned i = 0; i < contract::kReasonCount; ++i)
             if (ctx->stats->drops[i])
-                d[dp::reason_name(static_cast<dp::Reason>(i))] = ctx->stats->drops[i];
+                d[contract::reason_name(static_cast<dp::Reason>(i))] = ctx->stats->drops[i];
         return {{"counters", c},
                 {"drops", d},
                 {"flow_entries", ctx->flows.size()},

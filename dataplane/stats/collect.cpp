@@ -41,10 +41,10 @@ void collect_stats(const std::vector<const LcoreStats*>& lcores, const SlotRegis
         }
         snap.rules.push_back(std::move(rc));
     }
-    for (unsigned r = 1; r < kReasons; ++r) {
+    for (unsigned r = 1; r < contract::kReasonCount; ++r) {
         uint64_t v = 0;
         for (const auto* s : lcores) v += peek(s->drops[r]);
-        snap.drops.push_back({reason_name(static_cast<Reason>(r)), v});
+        snap.drops.push_back({contract::reason_name(static_cast<Reason>(r)), v});
     }
     for (unsigned c = 0; c < kCtrCount; ++c) {
         uint64_t v = 0;

@@ -13,7 +13,7 @@
 
 #include <rte_common.h>
 
-#include "reason_names.hpp"
+#include "packet_meta.hpp"
 #include "stats/latency_histogram.hpp"
 #include "stats/snapshot.hpp"
 #include "worker.hpp"
@@ -81,7 +81,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
     uint64_t cls_bytes[kMaxClassSlots][stats::kVerdicts];
     uint64_t rule_pkts[kMaxRuleSlots];
     uint64_t rule_bytes[kMaxRuleSlots];
-    alignas(RTE_CACHE_LINE_SIZE) uint64_t drops[kReasons];
+    alignas(RTE_CACHE_LINE_SIZE) uint64_t drops[contract::kReasonCount];
     uint64_t ctr[kCtrCount];
     alignas(RTE_CACHE_LINE_SIZE) uint64_t flow_entries;  // gauge
     uint64_t flow_capacity;
