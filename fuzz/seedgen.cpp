@@ -63,16 +63,8 @@ int main(int argc, char** argv) {
     put_msg(4, "load-response-err", m::encode(m::LoadPolicyResponse{false, 2, "bad image"}));
     put_msg(5, "error", m::encode(m::ErrorResponse{4, "unknown message type"}));
 
-    m::AuditBatch ab;
-    ab.lost = 2;
-    m::AuditEvent e;
-    e.family = 6;
-    e.proto = 6;
-    e.src[15] = 1;
-    e.dport = 445;
-    e.rule = 12;
-    e.suppressed = 5;
-    ab.events.push_back(e);
+    m::AuditBatch ab = wg::test::sample_audit_batch();
+    m::AuditEvent e = ab.events.at(0);
     e.family = 4;
     e.proto = 17;
     e.vlan = 120;

@@ -68,16 +68,8 @@ TEST_CASE("a corrupted element count cannot force a huge allocation", "[mgmt]") 
 }
 
 TEST_CASE("audit batches round-trip", "[mgmt]") {
-    mgmt::AuditBatch b;
-    b.lost = 2;
-    mgmt::AuditEvent e;
-    e.family = 6;
-    e.proto = 6;
-    e.src[15] = 1;
-    e.dport = 445;
-    e.rule = 12;
-    e.suppressed = 5;
-    b.events.push_back(e);
+    const mgmt::AuditBatch b = test::sample_audit_batch();
+    const mgmt::AuditEvent& e = b.events.at(0);
     auto d = mgmt::decode_audit_batch(mgmt::encode(b));
     REQUIRE(d.events.size() == 1);
     CHECK(d.lost == 2);

@@ -47,4 +47,19 @@ inline stats::Snapshot sample_snapshot() {
     return st;
 }
 
+// One IPv6 TCP/445 denial with a suppressed count, two records lost.
+inline mgmt::AuditBatch sample_audit_batch() {
+    mgmt::AuditBatch b;
+    b.lost = 2;
+    mgmt::AuditEvent e;
+    e.family = 6;
+    e.proto = 6;
+    e.src[15] = 1;
+    e.dport = 445;
+    e.rule = 12;
+    e.suppressed = 5;
+    b.events.push_back(e);
+    return b;
+}
+
 }  // namespace wg::test
