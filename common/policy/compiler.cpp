@@ -5,6 +5,7 @@
 #include <set>
 
 #include "policy/analysis.hpp"
+#include "policy/expansion.hpp"
 #include "policy/git.hpp"
 #include "policy/loader.hpp"
 #include "policy/net.hpp"
@@ -48,10 +49,10 @@ class Resolver {
 
   private:
     void error(const SourceLoc& l, std::string code, std::string msg) {
-        d_.push_back({Severity::Error, std::move(code), l, std::move(msg)});
+        report(d_, {Severity::Error, std::move(code), l, std::move(msg)});
     }
     void warning(const SourceLoc& l, std::string code, std::string msg) {
-        d_.push_back({Severity::Warning, std::move(code), l, std::move(msg)});
+        report(d_, {Severity::Warning, std::move(code), l, std::move(msg)});
     }
     SourceLoc gw_loc() const {
         return s_.gateway_loc ? *s_.gateway_loc
@@ -199,12 +200,16 @@ class Resolver {
     void spaces(CompiledPolicy& p) {
         for (auto& [pre, l] : s_.clinical_space) p.clinical_space.push_back(pre);
         for (auto& [pre, l] : s_.core_space) p.core_space.push_back(pre);
+        // A map, not a pairwise scan: K entries on each side repeating one
+        // prefix were K x K errors (limits.hpp, kMaxDiagnostics).
+        std::map<std::tuple<uint8_t, std::array<uint8_t, 16>, uint8_t>, SourceLoc> clinical;
         for (auto& [a, la] : s_.clinical_space)
-            for (auto& [b, lb] : s_.core_space)
-                if (a == b)
-                    error(lb, "space-conflict",
-                          net::format(b) + " is both clinical_space (" + at(la) +
-                              ") and core_space; an address must belong to one side");
+            clinical.emplace(std::tuple(a.family, a.addr, a.len), la);
+        for (auto& [b, lb] : s_.core_space)
+            if (auto it = clinical.find(std::tuple(b.family, b.addr, b.len)); it != clinical.end())
+                error(lb, "space-conflict",
+                      net::format(b) + " is both clinical_space (" + at(it->second) +
+                          ") and core_space; an address must belong to one side");
         sort_prefixes(p.clinical_space);
         sort_prefixes(p.core_space);
     }
@@ -310,7 +315,9 @@ class Resolver {
             else
                 ok = false;
         }
+        std::set<std::string_view> named;  // a group named twice is copied once
         for (auto& g : peer.groups) {
+            if (!named.insert(g.name).second) continue;
             if (auto ps = group_ref(g, context))
                 e.prefixes.insert(e.prefixes.end(), ps->begin(), ps->end());
             else
@@ -356,10 +363,18 @@ class Resolver {
             r.initiator = *from;
             r.responder = *to;
             fill_match(r, g);
+            if (!admit(r)) continue;
             (g.mode == Mode::Enforce ? enforce : monitor).push_back(std::move(r));
         }
         for (auto& r : enforce) push_rule(p, std::move(r));
         for (auto& r : monitor) push_rule(p, std::move(r));
+    }
+
+    // Within the expansion limits (limits.hpp), else an error at the rule.
+    bool admit(const Rule& r) {
+        auto why = budget_.add_rule(r);
+        if (why) error(r.loc, "policy-too-large", *why);
+        return !why;
     }
 
     void push_rule(CompiledPolicy& p, Rule r) {
@@ -401,7 +416,7 @@ class Resolver {
                 r.initiator = rs.egress ? self : *peer;
                 r.responder = rs.egress ? *peer : self;
                 fill_match(r, rs);
-                push_rule(p, std::move(r));
+                if (admit(r)) push_rule(p, std::move(r));
             }
         }
     }
@@ -491,6 +506,10 @@ class Resolver {
             sort_prefixes(e.src);
             sort_prefixes(e.dst);
             if (!ok) continue;
+            if (auto why = budget_.add_bypass(e)) {
+                error(b.loc, "policy-too-large", *why);
+                continue;
+            }
             e.id = uint32_t(p.bypass.size());
             p.bypass.push_back(std::move(e));
         }
@@ -522,6 +541,7 @@ class Resolver {
     std::map<uint16_t, const src::ClassSrc*> class_src_;
     std::map<std::string, const src::GroupSrc*> group_;
     std::set<std::string> used_groups_;
+    ExpansionBudget budget_;
 };
 
 }  // namespace

@@ -17,6 +17,14 @@ struct Diagnostic {
     std::string message;  // what is wrong and what to do about it
 };
 
+// Appends `d` to `out` within limits::kMaxDiagnostics and
+// kMaxDiagnosticBytes (a longer message is cut at a UTF-8 boundary and ends
+// in "..."). Past the cap the last entry, code "too-many-diagnostics",
+// counts the diagnostics left out and is an error if any of them was. Every
+// loader and compiler diagnostic goes through here, so their memory is
+// bounded whatever the input.
+void report(std::vector<Diagnostic>& out, Diagnostic d);
+
 // "file:line:col: error[code]: message"
 std::string format(const Diagnostic& d);
 

@@ -21,4 +21,30 @@ inline constexpr uint32_t kMaxStringBytes = 4096;
 inline constexpr uint64_t kMaxFileBytes = 16u << 20;
 inline constexpr uint64_t kMaxPolicyBytes = 64u << 20;
 
+// What the compiled policy expands to (expansion.hpp), checked while
+// compiling with an error at the rule or bypass entry that crosses it:
+// - classifier entries per address family (initiator prefixes x responder
+//   prefixes x port ranges x protocols, summed over rules): the dataplane's
+//   classifier refuses more (dataplane/policy/classifier.hpp kMaxAclRules),
+//   so lint must too;
+// - prefixes held by all rules together (a rule copies each group it names;
+//   also bounds rules whose prefixes can never match and build no entry);
+// - addresses held by all telemetry bypass entries (an entry copies every
+//   address of its source or receiver class).
+// Together they cap the compiled policy's address lists at a few tens of MB
+// whatever the policy's size.
+inline constexpr uint64_t kMaxClassifierRules = 200000;
+inline constexpr uint64_t kMaxRulePrefixes = 400000;
+inline constexpr uint64_t kMaxBypassPrefixes = 1000000;
+
+// Diagnostics kept for one compile, and bytes of one diagnostic's message.
+// Each element of a policy yields a bounded number of messages, but some
+// checks compare elements pairwise and messages quote names, so without a
+// cap a small file could still produce millions of long messages (and the
+// control plane writes them to its state file). Past the cap, one
+// `too-many-diagnostics` entry counts what was left out; it is an error if
+// any left-out diagnostic was an error, so the verdict never changes.
+inline constexpr size_t kMaxDiagnostics = 1000;
+inline constexpr size_t kMaxDiagnosticBytes = 2 * kMaxStringBytes + 1024;
+
 }  // namespace wg::policy::limits

@@ -156,7 +156,16 @@ std::optional<FailMode> parse_fail(const Map& m) {
 std::string peek_name(const YAML::Node& n) {
     if (!n.IsMap()) return "";
     const YAML::Node v = n["name"];
-    return v.IsDefined() && v.IsScalar() ? v.Scalar() : "";
+    if (!v.IsDefined() || !v.IsScalar()) return "";
+    // Not validated yet, and quoted in every message about the object and
+    // its children: a name of any length times its many children would be
+    // quadratic. Valid names have at most 63 bytes; cut others at a UTF-8
+    // boundary (name_ref reports them).
+    const std::string& s = v.Scalar();
+    if (s.size() <= 64) return s;
+    size_t cut = 64;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return s.substr(0, cut) + "...";
 }
 
 // Free-form string maps (labels): only duplicate keys and non-scalars are errors.

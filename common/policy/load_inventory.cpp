@@ -83,6 +83,16 @@ void Loader::import_csv(FileCtx& ctx, const YAML::Node& n, const fs::path& yaml_
                       "into the policy repository so it is reviewed and versioned with it");
         return;
     }
+    // Each import of a file reads it again and adds all its hosts again:
+    // one CSV imported N times would be N x its size in memory.
+    auto [first, fresh] = imported_.emplace(relp, ctx.loc(*m.get("csv")));
+    if (!fresh) {
+        ctx.error(*m.get("csv"), "bad-import",
+                  "CSV '" + *file + "' (" + relp + ") is already imported at " +
+                      first->second.file + ":" + std::to_string(first->second.line) +
+                      "; import each file once");
+        return;
+    }
     FileRead fr = files_.read(p);
     if (fr.status != ReadStatus::Ok) {
         std::string why;

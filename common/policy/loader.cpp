@@ -16,11 +16,11 @@ namespace load {
 src::Source Loader::run() {
     std::error_code ec;
     if (!fs::is_directory(dir_, ec)) {
-        diags_.push_back(
-            {Severity::Error,
-             "no-policy-dir",
-             {dir_.string(), 0, 0},
-             "policy directory '" + dir_.string() + "' does not exist or is not a directory"});
+        report(diags_,
+               {Severity::Error,
+                "no-policy-dir",
+                {dir_.string(), 0, 0},
+                "policy directory '" + dir_.string() + "' does not exist or is not a directory"});
         return std::move(s_);
     }
     std::vector<fs::path> files;
@@ -61,12 +61,12 @@ void Loader::walk(const fs::path& d, std::vector<fs::path>& files) {
 
 void Loader::unreadable_dir(const fs::path& d, const std::error_code& ec) {
     std::string r = d == dir_ ? "." : rel(d);
-    diags_.push_back({Severity::Error,
-                      "unreadable-file",
-                      {r, 0, 0},
-                      "cannot list directory '" + r + "': " + ec.message() +
-                          "; every policy file under it would be missing, so the policy is "
-                          "rejected. Fix its permissions"});
+    report(diags_, {Severity::Error,
+                    "unreadable-file",
+                    {r, 0, 0},
+                    "cannot list directory '" + r + "': " + ec.message() +
+                        "; every policy file under it would be missing, so the policy is "
+                        "rejected. Fix its permissions"});
 }
 
 void Loader::file_error(const std::string& relname, const FileRead& fr) {
@@ -103,7 +103,7 @@ void Loader::file_error(const std::string& relname, const FileRead& fr) {
                   " MiB per policy";
             break;
     }
-    diags_.push_back({Severity::Error, code, {relname, 0, 0}, msg});
+    report(diags_, {Severity::Error, code, {relname, 0, 0}, msg});
 }
 
 bool Loader::valid_utf8(FileCtx& ctx, std::string_view text) {
@@ -125,6 +125,20 @@ void Loader::load_file(const fs::path& path) {
     FileRead fr = files_.read(path);
     if (fr.status != ReadStatus::Ok) return file_error(relname, fr);
     if (!valid_utf8(ctx, fr.text)) return;
+    auto pre = yaml::prescan(fr.text);
+    if (pre.kind == yaml::Prescan::Alias) {
+        ctx.error(ctx.loc(pre.mark, {relname, 1, 1}), "yaml-alias",
+                  "YAML aliases (*name) are not allowed in policy files: each one repeats a "
+                  "whole node, so a few bytes could stand for millions of rules or addresses, "
+                  "and a reviewer would not see what is allowed. Write the value out");
+        return;
+    }
+    if (pre.kind == yaml::Prescan::Stuck) {
+        ctx.error(ctx.loc(pre.mark, {relname, 1, 1}), "syntax",
+                  "YAML syntax error: no document can start here (typically a ',' outside "
+                  "[...] or {...}, as in '[a], b'); fix the indentation or quoting here");
+        return;
+    }
     std::vector<YAML::Node> docs;
     try {
         docs = YAML::LoadAll(fr.text);

@@ -97,6 +97,7 @@ class Loader {
     fs::path dir_;
     std::vector<Diagnostic>& diags_;
     PolicyFiles files_;  // every file read goes through it: containment, type, size
+    std::map<std::string, SourceLoc> imported_;  // CSV imports by relative path
     src::Source s_;
 };
 

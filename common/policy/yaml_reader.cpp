@@ -1,6 +1,10 @@
 #include "policy/yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
+#include <sstream>
 
 #include "policy/limits.hpp"
 
@@ -45,6 +49,56 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
         }
     }
     return best;
+}
+
+namespace {
+
+// Stops the event parser at the first alias or at a document that starts
+// where the previous one did (the parser made no progress).
+struct Stop {
+    Prescan result;
+};
+class Scan : public YAML::EventHandler {
+  public:
+    void OnDocumentStart(const YAML::Mark& m) override {
+        if (started_ && m.pos == last_.pos) throw Stop{{Prescan::Stuck, m}};
+        started_ = true;
+        last_ = m;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { throw Stop{{Prescan::Alias, m}}; }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+
+  private:
+    bool started_ = false;
+    YAML::Mark last_;
+};
+
+}  // namespace
+
+Prescan prescan(const std::string& text) {
+    std::istringstream in(text);
+    try {
+        YAML::Parser parser(in);
+        Scan scan;
+        // Every document consumes at least one byte, so more documents than
+        // bytes also means a parser that stopped making progress.
+        for (size_t docs = 0; parser.HandleNextDocument(scan);)
+            if (++docs > text.size() + 1) return {Prescan::Stuck, YAML::Mark::null_mark()};
+    } catch (const Stop& s) {
+        return s.result;
+    } catch (const YAML::Exception&) {
+        // Reported with its location by the real parse.
+    }
+    return {};
 }
 
 namespace {

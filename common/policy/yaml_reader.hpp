@@ -29,10 +29,10 @@ class FileCtx {
     SourceLoc loc(const YAML::Node& n, const SourceLoc& fallback = {}) const;
     SourceLoc loc(const YAML::Mark& m, const SourceLoc& fallback = {}) const;
     void error(const SourceLoc& at, std::string code, std::string msg) {
-        out_.push_back({Severity::Error, std::move(code), at, std::move(msg)});
+        report(out_, {Severity::Error, std::move(code), at, std::move(msg)});
     }
     void warning(const SourceLoc& at, std::string code, std::string msg) {
-        out_.push_back({Severity::Warning, std::move(code), at, std::move(msg)});
+        report(out_, {Severity::Warning, std::move(code), at, std::move(msg)});
     }
     void error(const YAML::Node& n, std::string code, std::string msg) {
         error(loc(n), std::move(code), std::move(msg));
@@ -94,6 +94,24 @@ bool within_limit(FileCtx& ctx, const YAML::Node& n, const std::string& what);
 std::string too_long(const std::string& what, size_t bytes);
 std::optional<uint64_t> to_uint(FileCtx& ctx, const YAML::Node& n, const std::string& what,
                                 uint64_t lo, uint64_t hi);
+
+// What must stop a policy file before yaml-cpp builds its nodes, found by
+// one pass of the event parser (nothing is built, no node memory):
+// - Alias: the first YAML alias (`*name`, also a merge key `<<: *name`).
+//   An alias repeats the anchored node wherever it is written, so a few
+//   bytes of aliases stand for any number of rules, addresses or ports (N
+//   aliases of a node of size S cost the loader N x S, aliases of aliases
+//   multiply); a reviewer would not see them written out either.
+// - Stuck: yaml-cpp 0.7 (Debian 12) does not consume a ',' where a document
+//   starts (",", "[a], b"), so YAML::LoadAll appends empty documents forever:
+//   2 bytes took all memory (upstream jbeder/yaml-cpp#1040, fixed after 0.8
+//   by #1319). Seen as a document starting where the previous one did.
+// A syntax error is left for YAML::LoadAll to report.
+struct Prescan {
+    enum Kind { Ok, Alias, Stuck } kind = Ok;
+    YAML::Mark mark;  // of the alias, or of the token the parser is stuck on
+};
+Prescan prescan(const std::string& text);
 
 // The closest of `candidates` to `word`, for "did you mean" hints; "" if none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
