@@ -2,7 +2,9 @@
 // histograms: the gauges p50/p95/p99 must follow what happens now, not the
 // average since the dataplane started. Keeps a few baseline copies per
 // histogram (one every `step`), and subtracts the oldest one still inside
-// `window` from the current counts.
+// `window` from the current counts. The baselines are stored sparse (the
+// nonzero buckets only): a histogram has 864 buckets but typically a few
+// dozen in use, and there are up to 13 baselines per path x class.
 #pragma once
 
 #include <chrono>
@@ -29,11 +31,14 @@ class LatencyWindow {
     void clear() { hist_.clear(); }
     // Drops histograms not updated in this round (a class removed from the policy).
     void retain(const std::vector<std::string>& keys);
+    // (index, count) pairs held in all baselines: what the window costs.
+    size_t stored_buckets() const;
 
   private:
     struct Sample {
         Clock::time_point t;
-        std::vector<uint64_t> counts;
+        size_t size = 0;                                     // of the dense counts
+        std::vector<std::pair<uint32_t, uint64_t>> nonzero;  // (index, count), ascending
     };
     Clock::duration window_, step_;
     std::map<std::string, std::deque<Sample>> hist_;

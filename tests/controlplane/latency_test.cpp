@@ -86,3 +86,20 @@ TEST_CASE("latency window: a dataplane restart resets the baseline", "[latency]"
     after[100] = 30;  // counters went backwards
     CHECK(stats::hist_total(w.update("k", after, t + std::chrono::seconds(11))) == 30);
 }
+
+TEST_CASE("latency window: baselines hold only the buckets in use", "[latency]") {
+    // 864 buckets x 8 bytes were copied per baseline (13 per path x class);
+    // with a few buckets in use the window stores just those.
+    using Clock = cp::LatencyWindow::Clock;
+    cp::LatencyWindow w(std::chrono::seconds(60), std::chrono::seconds(5));
+    std::vector<uint64_t> c(stats::kHistBuckets, 0);
+    auto t = Clock::time_point{} + std::chrono::hours(1);
+    for (int s = 0; s <= 120; ++s) {
+        c[stats::hist_index(2000)] += 10;
+        c[stats::hist_index(50000)] += 1;
+        w.update("k", c, t + std::chrono::seconds(s));
+    }
+    // At most window/step + 1 = 13 baselines of 2 nonzero buckets.
+    CHECK(w.stored_buckets() <= 13 * 2);
+    CHECK(w.stored_buckets() >= 12 * 2);
+}
