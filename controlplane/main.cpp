@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
         wg::log::Line(wg::log::Level::Warning, "controlplane.metrics")
             << "note: metrics listener " << opt.metrics_addr
             << " is not loopback (configured explicitly)";
-    std::unique_ptr<prometheus::Exposer> exposer;
+    std::unique_ptr<cp::MetricsServer> exposer;
     try {
         exposer = cp::make_metrics_server(opt.metrics_addr);
     } catch (const std::exception& e) {
