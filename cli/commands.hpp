@@ -50,5 +50,6 @@ int compile(const Args& args, std::ostream& out, std::ostream& err);
 int status(const Args& args, std::ostream& out, std::ostream& err);
 int reload(const Args& args, std::ostream& out, std::ostream& err);
 int replay(const Args& args, std::ostream& out, std::ostream& err);
+int learn(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace wg::cli

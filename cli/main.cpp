@@ -35,6 +35,9 @@ const Command kCommands[] = {
     {"replay", wg::cli::replay,
      "replay --policy DIR [--against DIR2] CAPTURE\n"
      "                                     what a policy would do to captured traffic"},
+    {"learn", wg::cli::learn,
+     "learn --policy DIR (--pcap F | --audit F)... --out OUT\n"
+     "                                     propose rules from observed traffic"},
 };
 
 std::string usage() {

@@ -16,6 +16,7 @@
 #include "lifecycle/capture.hpp"
 #include "lifecycle/flowspec.hpp"
 #include "lifecycle/replay.hpp"
+#include "lifecycle/sides.hpp"
 #include "policy/compiler.hpp"
 #include "policy/image.hpp"
 #include "policy/net.hpp"
@@ -205,13 +206,7 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
             ++skipped;
             continue;
         }
-        // Two or more pcapng interfaces: 0 is the clinical port, 1 the core
-        // port (a capture of both gateway ports). Otherwise the addresses say.
-        policy::Side side;
-        if (rd.is_pcapng() && rd.interfaces() >= 2 && pk.iface < 2)
-            side = pk.iface == 0 ? policy::Side::Clinical : policy::Side::Core;
-        else
-            side = lifecycle::guess_side(a->p, pk.data.data(), uint32_t(pk.data.size()));
+        const policy::Side side = lifecycle::packet_side(rd, pk, a->p);
         auto r = ra.feed(pk.data.data(), uint32_t(pk.data.size()), pk.wire_len, pk.ts_ns, side);
         lifecycle::PacketResult r2;
         if (rb)

@@ -1,5 +1,6 @@
 #include "lifecycle/capture.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace wg::lifecycle {
@@ -50,6 +51,19 @@ bool CaptureReader::read_exact(void* dst, size_t n, bool eof_ok) {
                 " left)");
 }
 
+bool CaptureReader::read_vec(std::vector<uint8_t>& v, size_t n) {
+    // Grow with the bytes actually read, so a length field claiming more
+    // than the file holds costs at most one chunk, not the claimed size.
+    constexpr size_t kChunk = 64 * 1024;
+    v.clear();
+    while (v.size() < n) {
+        const size_t at = v.size(), want = std::min(kChunk, n - at);
+        v.resize(at + want);
+        if (!read_exact(v.data() + at, want)) return false;
+    }
+    return true;
+}
+
 bool CaptureReader::start() {
     started_ = true;
     uint8_t m[4];
@@ -90,8 +104,7 @@ bool CaptureReader::next_pcap(CapturedPacket& p) {
     if (incl > kMaxCaptured)
         return fail("packet of " + std::to_string(incl) + " captured bytes (limit " +
                     std::to_string(kMaxCaptured) + ")");
-    p.data.resize(incl);
-    if (incl && !read_exact(p.data.data(), incl)) return false;
+    if (!read_vec(p.data, incl)) return false;
     p.ts_ns = uint64_t(sec) * 1000000000ull + (nsec_ ? frac : uint64_t(frac) * 1000ull);
     p.iface = 0;
     p.linktype = pcap_linktype_;
@@ -141,7 +154,7 @@ bool CaptureReader::parse_idb(const std::vector<uint8_t>& body) {
 }
 
 bool CaptureReader::next_ng(CapturedPacket& p) {
-    std::vector<uint8_t> body;
+    std::vector<uint8_t>& body = body_;
     for (;;) {
         uint8_t h[8];
         uint32_t type;
@@ -163,16 +176,14 @@ bool CaptureReader::next_ng(CapturedPacket& p) {
             total = u32(h + 4);
             if (total < 28 || total % 4 || total > kMaxBlock)
                 return fail("bad section header block length " + std::to_string(total));
-            body.resize(total - 12);
-            std::memcpy(body.data(), bom, 4);
-            if (!read_exact(body.data() + 4, body.size() - 4)) return false;
+            if (!read_vec(body, total - 16)) return false;
+            body.insert(body.begin(), bom, bom + 4);
         } else {
             type = u32(h);
             total = u32(h + 4);
             if (total < 12 || total % 4 || total > kMaxBlock)
                 return fail("bad block length " + std::to_string(total));
-            body.resize(total - 12);
-            if (!body.empty() && !read_exact(body.data(), body.size())) return false;
+            if (!read_vec(body, total - 12)) return false;
         }
         uint8_t trailer[4];
         if (!read_exact(trailer, 4)) return false;

@@ -59,6 +59,7 @@ class CaptureReader {
     };
     bool start();
     bool read_exact(void* dst, size_t n, bool eof_ok = false);
+    bool read_vec(std::vector<uint8_t>& v, size_t n);
     bool fail(const std::string& what);
     bool next_pcap(CapturedPacket& p);
     bool next_ng(CapturedPacket& p);
@@ -74,6 +75,7 @@ class CaptureReader {
     uint32_t pcap_linktype_ = 0;
     uint64_t offset_ = 0;  // bytes consumed, for error messages
     std::vector<Iface> ifaces_;
+    std::vector<uint8_t> body_;  // the current pcapng block, reused
 };
 
 }  // namespace wg::lifecycle

@@ -142,6 +142,19 @@ struct Replay::Impl {
     uint64_t overflow = 0;
     uint64_t to_syn, to_est, to_closed, to_udp, to_other;
 
+    FlowSink* sink = nullptr;
+    uint64_t fed = 0;
+
+    // Expired flow state is dropped lazily on lookup; with a sink (long
+    // captures) also swept every 65536 packets.
+    void sweep(uint64_t ts) {
+        if (!sink || ++fed % 65536) return;
+        for (auto it = flows.begin(); it != flows.end();)
+            it = it->second.expires <= ts ? flows.erase(it) : std::next(it);
+        for (auto it = frags.begin(); it != frags.end();)
+            it = it->second.expires <= ts ? frags.erase(it) : std::next(it);
+    }
+
     explicit Impl(const policy::CompiledPolicy& pol) : p(pol) {
         essentials.build(p.essentials);
         const auto& s = p.settings;
@@ -227,6 +240,11 @@ struct Replay::Impl {
     int64_t report(const dp::FlowKey& k, const PacketMeta& m, Side side, uint64_t ts,
                    const policy::Decision* d, Verdict v, Reason r, const std::string& rule,
                    const std::string& loc) {
+        if (sink) {
+            FlowReport f;
+            fill_report(f, m, side, ts, d, v, r, rule, loc);
+            return sink->on_flow(f, d);
+        }
         auto it = report_of.find(k);
         if (it != report_of.end()) return it->second;
         if (reports.size() >= kMaxReports) {
@@ -234,6 +252,15 @@ struct Replay::Impl {
             return -1;
         }
         FlowReport f;
+        fill_report(f, m, side, ts, d, v, r, rule, loc);
+        reports.push_back(std::move(f));
+        report_of.emplace(k, int64_t(reports.size() - 1));
+        return int64_t(reports.size() - 1);
+    }
+
+    static void fill_report(FlowReport& f, const PacketMeta& m, Side side, uint64_t ts,
+                            const policy::Decision* d, Verdict v, Reason r, const std::string& rule,
+                            const std::string& loc) {
         f.family = m.family;
         f.proto = m.proto;
         std::memcpy(f.src.data(), m.src, 16);
@@ -255,12 +282,13 @@ struct Replay::Impl {
         f.rule = rule;
         f.rule_loc = loc;
         f.first_ns = ts;
-        reports.push_back(std::move(f));
-        report_of.emplace(k, int64_t(reports.size() - 1));
-        return int64_t(reports.size() - 1);
     }
 
     PacketResult account(PacketResult r, uint64_t ts) {
+        if (sink) {
+            if (r.flow >= 0) sink->on_packet(r.flow, ts);
+            return r;
+        }
         if (r.flow >= 0) {
             auto& f = reports[size_t(r.flow)];
             ++f.packets;
@@ -291,6 +319,7 @@ struct Replay::Impl {
     PacketResult feed(const uint8_t* data, uint32_t len, uint32_t wire_len, uint64_t ts,
                       Side side) {
         PacketMeta m;
+        sweep(ts);
         dp::parse_frame(data, std::min(len, wire_len), wire_len, m);
         if (m.kind == L2Kind::Malformed) return settle(m, PacketAction::Drop, m.reason, "", ts);
         if (m.kind == L2Kind::Ip && m.reason != Reason::None)
@@ -394,7 +423,9 @@ struct Replay::Impl {
     }
 };
 
-Replay::Replay(const policy::CompiledPolicy& p) : impl_(std::make_unique<Impl>(p)) {}
+Replay::Replay(const policy::CompiledPolicy& p, FlowSink* sink) : impl_(std::make_unique<Impl>(p)) {
+    impl_->sink = sink;
+}
 Replay::~Replay() = default;
 
 PacketResult Replay::feed(const uint8_t* data, uint32_t len, uint32_t wire_len, uint64_t ts_ns,

@@ -59,13 +59,27 @@ struct PacketResult {
     int64_t flow = -1;  // index into flows(), -1 when the packet is not part of a flow
 };
 
+// Instead of keeping a report per flow (`wardgate learn` on captures of
+// millions of flows), a sink gets each new flow once, with the evaluator's
+// decision when there is one, and returns a tag; packets of that flow are
+// then counted to the tag. Tags < 0 are not counted.
+class FlowSink {
+  public:
+    virtual ~FlowSink() = default;
+    virtual int64_t on_flow(const FlowReport& f, const policy::Decision* d) = 0;
+    virtual void on_packet(int64_t tag, uint64_t ts_ns) = 0;
+};
+
 // Bounds: flow reports are capped (kMaxReports); past it packets are still
 // judged but new flows are only counted in overflow().
 inline constexpr size_t kMaxReports = 2'000'000;
 
 class Replay {
   public:
-    explicit Replay(const policy::CompiledPolicy& p);
+    // With a sink, no reports are kept (flows() stays empty) and expired
+    // flow state is swept as capture time passes, so memory follows the
+    // flows alive at once, not the capture.
+    explicit Replay(const policy::CompiledPolicy& p, FlowSink* sink = nullptr);
     ~Replay();
     Replay(const Replay&) = delete;
     Replay& operator=(const Replay&) = delete;
