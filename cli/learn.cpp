@@ -75,8 +75,10 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
             }
             const auto side = lifecycle::packet_side(rd, pk, p);
             const auto len = uint32_t(pk.data.size());
-            learner.observe_frame(pk.data.data(), len, side);
+            // Judged first, so the flow's aggregate exists when its first
+            // payload is looked at.
             replay.feed(pk.data.data(), len, pk.wire_len, pk.ts_ns, side);
+            learner.observe_frame(pk.data.data(), len, side);
         }
         if (!rd.ok()) {
             err << "wardgate learn: " << f << ": " << rd.error() << "\n";

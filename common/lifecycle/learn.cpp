@@ -244,14 +244,17 @@ int64_t Learner::on_flow(const FlowReport& f, const policy::Decision* d) {
         k.peer = peer_of(f.dst, f.family, dc, k.peer_kind);
         own_host = src;
         peer_host = dst;
-    } else if (dc != kUnknownClass) {
+    } else if (dc != kUnknownClass && !clinical_addr(p_, f.src, f.family)) {
+        // A core host (server, management station) reaching a device: an
+        // ingress rule. An unknown clinical host gets no permission, only
+        // an inventory proposal (never assigned automatically).
         k.own_class = dc;
         k.egress = false;
         k.peer = peer_of(f.src, f.family, sc, k.peer_kind);
         own_host = dst;
         peer_host = src;
     } else {
-        ++stats_.other;  // neither end known: inventory proposals only
+        ++stats_.other;  // no known device end: inventory proposals only
         return -1;
     }
     ++stats_.candidates;
@@ -296,7 +299,7 @@ Learner::Agg* Learner::agg_for(const dp::PacketMeta& m) {
         k.own_class = si.class_id;
         k.egress = true;
         k.peer = peer_of(d, m.family, di.class_id, k.peer_kind);
-    } else if (di.class_id != kUnknownClass) {
+    } else if (di.class_id != kUnknownClass && !clinical_addr(p_, s, m.family)) {
         k.own_class = di.class_id;
         k.egress = false;
         k.peer = peer_of(s, m.family, si.class_id, k.peer_kind);
