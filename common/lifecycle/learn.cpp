@@ -367,8 +367,8 @@ void Learner::observe_frame(const uint8_t* data, uint32_t len, policy::Side side
     }
     // First payloads towards the protocol-aware ports: constraint evidence.
     if (m.proto != 6 && m.proto != 17) return;
-    uint32_t pay = l4 + (m.proto == 17 ? 8u : uint32_t(data[l4 + 12] >> 4) * 4u);
-    if (m.proto == 6 && l4 + 13 > len) return;
+    if (l4 + (m.proto == 17 ? 8u : 20u) > len) return;
+    const uint32_t pay = l4 + (m.proto == 17 ? 8u : uint32_t(data[l4 + 12] >> 4) * 4u);
     if (pay >= len) return;
     l7::Bytes b(data + pay, len - pay);
     Agg* a = nullptr;
