@@ -17,9 +17,11 @@
 namespace wg::cli {
 
 int learn(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string dir, outdir;
+    std::string dir, outdir, live;
     std::vector<std::string> pcaps, audits;
-    opt::Table ot("usage: wardgate learn --policy DIR (--pcap FILE | --audit FILE)... --out OUT");
+    opt::Table ot(
+        "usage: wardgate learn --policy DIR (--pcap FILE | --audit FILE | --live STATE)... --out "
+        "OUT");
     ot.str({"--policy"}, "DIR", dir,
            "the current policy (gateway, inventory, classes): who is who, what is allowed");
     ot.add({{"--pcap"},
@@ -36,13 +38,17 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
                 audits.push_back(v);
                 return std::nullopt;
             }});
+    ot.str({"--live"}, "STATE", live,
+           "the control plane's state directory: its bounded record of new flows\n"
+           "(learned-flows.json, kept from the audit events it drains)");
     ot.str({"--out"}, "OUT", outdir,
            "directory to write the proposal to (a copy of DIR with the learned rules)");
     std::vector<std::string> pos;
     if (int rc = parse_args(ot, "learn", args, &pos, out, err); rc >= 0) return rc;
-    if (!pos.empty() || dir.empty() || outdir.empty() || (pcaps.empty() && audits.empty())) {
-        err << "wardgate learn: --policy DIR, --out OUT and at least one --pcap or --audit "
-               "expected\n"
+    if (!pos.empty() || dir.empty() || outdir.empty() ||
+        (pcaps.empty() && audits.empty() && live.empty())) {
+        err << "wardgate learn: --policy DIR, --out OUT and at least one --pcap, --audit or "
+               "--live expected\n"
             << ot.help();
         return kExitUsage;
     }
@@ -96,6 +102,16 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
         auto st = lifecycle::read_audit(in, p, learner);
         out << f << ": " << st.events << " audit events"
             << (st.skipped ? ", " + std::to_string(st.skipped) + " other lines skipped" : "")
+            << "\n";
+    }
+    if (!live.empty()) {
+        uint64_t records = 0, overflow = 0;
+        if (auto e = lifecycle::read_live(live, p, learner, records, overflow); !e.empty()) {
+            err << "wardgate learn: " << e << "\n";
+            return kExitUsage;
+        }
+        out << live << ": " << records << " flow records"
+            << (overflow ? ", " + std::to_string(overflow) + " events over the record's cap" : "")
             << "\n";
     }
     std::string summary;

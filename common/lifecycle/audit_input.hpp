@@ -20,6 +20,17 @@ struct AuditInputStats {
 
 AuditInputStats read_audit(std::istream& in, const policy::CompiledPolicy& p, Learner& l);
 
+// One observed flow (or `flows` of the same tuple between first and last),
+// judged with `p` (arrival port from the source address) and given to `l`.
+void feed_tuple(const policy::CompiledPolicy& p, Learner& l, policy::Tuple t, uint64_t first_ns,
+                uint64_t last_ns, uint64_t flows);
+
+// `wardgate learn --live STATE`: the control plane's bounded record of new
+// flows (STATE/learned-flows.json, controlplane/flow_record.hpp). Returns
+// "" or an error; `records` and `overflow` say what it held.
+std::string read_live(const std::string& state_dir, const policy::CompiledPolicy& p, Learner& l,
+                      uint64_t& records, uint64_t& overflow);
+
 // "2026-12-03T16:10:04.123456Z" -> ns since the epoch; false if malformed.
 bool parse_utc(const std::string& s, uint64_t& ns);
 

@@ -285,6 +285,13 @@ void Learner::on_packet(int64_t tag, uint64_t ts_ns) {
     a.last = std::max(a.last, ts_ns);
 }
 
+void Learner::add_flows(int64_t tag, uint64_t n) {
+    if (tag < 0 || size_t(tag) >= by_tag_.size()) return;
+    by_tag_[size_t(tag)]->flows += n;
+    stats_.candidates += n;
+    stats_.flows += n;
+}
+
 Learner::Agg* Learner::agg_for(const dp::PacketMeta& m) {
     // The aggregate a payload belongs to: the same key on_flow() builds.
     std::array<uint8_t, 16> s, d;

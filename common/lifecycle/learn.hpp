@@ -54,6 +54,8 @@ class Learner : public FlowSink {
     // FlowSink: a flow judged by the current policy, and its packets.
     int64_t on_flow(const FlowReport& f, const policy::Decision* d) override;
     void on_packet(int64_t tag, uint64_t ts_ns) override;
+    // More flows of an aggregate already tagged (a counted record).
+    void add_flows(int64_t tag, uint64_t n);
     // Passive evidence from a frame (MAC vendor, DHCP options, L7 first
     // payloads); `side` is the port it arrived on.
     void observe_frame(const uint8_t* data, uint32_t len, policy::Side side);

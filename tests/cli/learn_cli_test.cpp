@@ -11,6 +11,7 @@
 
 #include "capture_writer.hpp"
 #include "commands.hpp"
+#include "flow_record.hpp"
 #include "frames.hpp"
 #include "policy/diff.hpp"
 #include "test_util.hpp"
@@ -258,4 +259,49 @@ TEST_CASE("learn: refusals") {
                                   (work.path() / "full").string()});
     CHECK(r.rc == 1);
     CHECK(r.err.find("not empty") != std::string::npos);
+}
+
+TEST_CASE("learn --live: the control plane's record of new flows, across a restart") {
+    wg::test::ScratchDir pol, state, work;
+    write_policy(pol);
+    auto ev = [](uint8_t host, uint64_t ts) {
+        wg::mgmt::AuditEvent e;
+        e.family = 4;
+        e.proto = 6;
+        e.src = {198, 18, 2, host};
+        e.dst = {198, 19, 5, 5};
+        e.dport = 104;
+        e.ts_ns = ts;
+        return e;
+    };
+    {
+        wg::cp::FlowRecord rec(state.path());  // the control plane, before a restart
+        wg::mgmt::AuditBatch b;
+        b.events = {ev(1, kT0), ev(1, kT0 + 1), ev(1, kT0 + 2)};
+        rec.ingest(b);
+    }
+    {
+        wg::cp::FlowRecord rec(state.path());  // after it
+        wg::mgmt::AuditBatch b;
+        b.events = {ev(2, kT0 + 2 * kDay)};
+        rec.ingest(b);
+    }
+    const auto out = work.path() / "p";
+    auto r = run(wg::cli::learn, {"--policy", pol.path().string(), "--live", state.path().string(),
+                                  "--out", out.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.rc == 0);
+    CHECK(r.out.find("2 flow records") != std::string::npos);
+    REQUIRE(wg::policy::compile_directory(out).ok());
+    const std::string cart = slurp(out / "classes/cart.yaml");
+    INFO(cart);
+    CHECK(
+        cart.find("# learned: 4 flows, 2 packets, 2023-11-14T22:13:20Z .. 2023-11-16T22:13:20Z") !=
+        std::string::npos);
+    CHECK(cart.find("- name: learned-tcp-104-to-pacs") != std::string::npos);
+    CHECK(cart.find("(2 of 2 seen)") != std::string::npos);
+    CHECK(run(wg::cli::learn,
+              {"--policy", pol.path().string(), "--live", (work.path() / "nothing").string(),
+               "--out", (work.path() / "q").string()})
+              .rc == 2);
 }
