@@ -389,27 +389,41 @@ void Learner::observe_frame(const uint8_t* data, uint32_t len, policy::Side side
         return;
     }
     if (m.proto != 6) return;
+    // An unknown host's own words are evidence of what it is.
+    Unknown* u = nullptr;
+    {
+        std::array<uint8_t, 16> s;
+        std::memcpy(s.data(), m.src, 16);
+        auto it = unknown_.find(policy::net::format_addr(s, m.family));
+        if (it != unknown_.end()) u = &it->second;
+    }
+    auto evidence = [&](std::string what) {
+        uint64_t more = 0;
+        if (u) capped_insert(u->evidence, std::move(what), more, 8);
+    };
+    uint64_t more = 0;
     if (m.dport == 104 || m.dport == 11112) {
         auto r = l7::parse_dicom(b);
-        if (r.status == l7::Status::Ok && agg()) {
-            uint64_t more = 0;
-            capped_insert(a->calling_ae, std::string(r.fields.calling.view()), more, 16);
-            capped_insert(a->called_ae, std::string(r.fields.called.view()), more, 16);
-        }
+        if (r.status != l7::Status::Ok) return;
+        const std::string calling(r.fields.calling.view()), called(r.fields.called.view());
+        evidence("DICOM calling AE " + calling + " to " + called);
+        if (!agg()) return;
+        capped_insert(a->calling_ae, calling, more, 16);
+        capped_insert(a->called_ae, called, more, 16);
     } else if (b[0] == 0x0b) {
         auto r = l7::parse_hl7(b);
-        if (r.status == l7::Status::Ok && agg()) {
-            uint64_t more = 0;
-            capped_insert(a->msh3, std::string(r.fields.sending_application.view()), more, 16);
-        }
+        if (r.status != l7::Status::Ok) return;
+        const std::string app(r.fields.sending_application.view());
+        evidence("HL7 MSH-3 " + app + " (" + std::string(r.fields.message_type.view()) + ")");
+        if (agg()) capped_insert(a->msh3, app, more, 16);
     } else if (m.dport == 445 || m.dport == 139) {
         auto r = l7::parse_smb(b);
-        if (r.status == l7::Status::Ok && agg()) {
-            uint64_t more = 0;
-            capped_insert(a->smb_dialects,
-                          std::string(r.fields.kind == l7::SmbKind::Smb1 ? "smb1" : "smb2"), more,
-                          4);
-        }
+        if (r.status != l7::Status::Ok) return;
+        const bool v1 = r.fields.kind == l7::SmbKind::Smb1 && !r.fields.offers_smb2;
+        evidence(v1 ? "SMB1 only (dialects " +
+                          std::string(r.fields.dialects.text, r.fields.dialects.len) + ")"
+                    : "SMB2+");
+        if (agg()) capped_insert(a->smb_dialects, std::string(v1 ? "smb1" : "smb2"), more, 4);
     }
 }
 
@@ -593,6 +607,7 @@ std::string Learner::write(const fs::path& policy_dir, const fs::path& out,
             }
         if (!u.dhcp_vendor.empty()) ev += "DHCP vendor class " + join(u.dhcp_vendor, 0) + "; ";
         if (!u.dhcp_hostname.empty()) ev += "DHCP host name " + join(u.dhcp_hostname, 0) + "; ";
+        if (!u.evidence.empty()) ev += join(u.evidence, 0) + "; ";
         if (!u.partners.empty()) ev += "talks to " + join(u.partners, 0) + "; ";
         // Likely class: the known class whose members talk to the most of
         // the same peers and ports; ties to the first name.

@@ -81,9 +81,9 @@ std::vector<uint8_t> ae(const std::string& s) {
     std::copy(s.begin(), s.end(), v.begin());
     return v;
 }
-std::vector<uint8_t> dicom_rq() {
+std::vector<uint8_t> dicom_rq(const std::string& calling = "US_CART_1") {
     Bytes p;
-    p.u8(1).u8(0).u32(74).u16(1).u16(0).raw(ae("PACS_ARCH")).raw(ae("US_CART_1")).zeros(32);
+    p.u8(1).u8(0).u32(74).u16(1).u16(0).raw(ae("PACS_ARCH")).raw(ae(calling)).zeros(32);
     p.u8(0x10).u8(0).u16(0);
     return p.b;
 }
@@ -106,6 +106,8 @@ std::vector<uint8_t> dhcp_request() {
 std::string write_capture(const wg::test::ScratchDir& d) {
     std::vector<uint8_t> ntp(48, 0);
     ntp[0] = 0x23;  // LI 0, version 4, mode 3 (client)
+    const std::string msg = "\x0bMSH|^~\\&|CARTAPP|ICU|PACS|RAD|20231114||ORU^R01|1|P|2.5\r\x1c\r";
+    const std::vector<uint8_t> hl7(msg.begin(), msg.end());
     auto c = wg::test::pcap_file({
         {kT0, wg::test::tcp4(kC1, kPacs, 40001, 104, 0x02)},
         {kT0 + 1000, wg::test::tcp4(kPacs, kC1, 104, 40001, 0x12)},
@@ -114,6 +116,9 @@ std::string write_capture(const wg::test::ScratchDir& d) {
         {kT0 + 4000, wg::test::tcp4(kC1, kC2, 40002, 445, 0x02)},
         {kT0 + 5000, dhcp_request()},
         {kT0 + 6000, wg::test::tcp4(kNew, kPacs, 40003, 104, 0x02)},
+        {kT0 + 7000, tcp_payload(kNew, kPacs, 40003, 104, dicom_rq("MX800"))},
+        {kT0 + 8000, wg::test::tcp4(kC1, kPacs, 40005, 2575, 0x02)},
+        {kT0 + 9000, tcp_payload(kC1, kPacs, 40005, 2575, hl7)},
         {kT0 + 2 * kDay, wg::test::tcp4(kC2, kPacs, 40004, 104, 0x02)},
     });
     const auto path = (d.path() / "window.pcap").string();
@@ -165,6 +170,7 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
         added.insert(c.name);
     }
     CHECK(added == std::set<std::string>{"cart/learned-tcp-104-to-pacs",
+                                         "cart/learned-tcp-2575-to-198-19-5-5",
                                          "cart/learned-udp-123-to-198-19-0-123"});
     CHECK(diff.classes.empty());
     CHECK(diff.global.empty());
@@ -182,6 +188,8 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
     CHECK(cart.find("constraints: {dicom: {calling_ae_titles: [\"US_CART_1\"], called_ae_titles: "
                     "[\"PACS_ARCH\"]}}") != std::string::npos);
     CHECK(cart.find("constraints: {ntp: {modes: [3]}}") != std::string::npos);
+    CHECK(cart.find("constraints: {hl7: {sending_applications: [\"CARTAPP\"]}}") !=
+          std::string::npos);
     // NTP: one cart of two, one host, one instant: per host, thin evidence.
     CHECK(cart.find("to: {cidr: 198.19.0.123}") != std::string::npos);
     CHECK(cart.find("per host: not every cart host talked to ntp") != std::string::npos);
@@ -199,6 +207,7 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
     CHECK(unk.find("MAC vendor Philips Medical Systems") != std::string::npos);
     CHECK(unk.find("DHCP vendor class PhilipsMX") != std::string::npos);
     CHECK(unk.find("DHCP host name MX800-1") != std::string::npos);
+    CHECK(unk.find("DICOM calling AE MX800 to PACS_ARCH") != std::string::npos);
     CHECK(unk.find("#   - {ip: 198.18.9.9, mac: \"00:09:fb:12:34:56\", class: cart}") !=
           std::string::npos);
     CHECK(compiled.policy->hosts.size() == before.policy->hosts.size());
