@@ -36,7 +36,7 @@ const Command kCommands[] = {
      "replay --policy DIR [--against DIR2] CAPTURE\n"
      "                                     what a policy would do to captured traffic"},
     {"learn", wg::cli::learn,
-     "learn --policy DIR (--pcap F | --audit F)... --out OUT\n"
+     "learn --policy DIR (--pcap F | --audit F | --live STATE)... --out OUT\n"
      "                                     propose rules from observed traffic"},
 };
 
