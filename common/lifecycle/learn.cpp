@@ -23,10 +23,10 @@ using policy::kUnknownClass;
 
 std::string format_utc(uint64_t ts_ns) {
     const time_t t = time_t(ts_ns / 1000000000ull);
-    struct tm tm;
-    gmtime_r(&t, &tm);
+    struct tm tm = {};
     char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return std::to_string(ts_ns) + "ns";  // beyond what a calendar prints
     return buf;
 }
 
