@@ -49,5 +49,7 @@ int diff(const Args& args, std::ostream& out, std::ostream& err);
 int compile(const Args& args, std::ostream& out, std::ostream& err);
 int status(const Args& args, std::ostream& out, std::ostream& err);
 int reload(const Args& args, std::ostream& out, std::ostream& err);
+int replay(const Args& args, std::ostream& out, std::ostream& err);
+int learn(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace wg::cli

@@ -32,6 +32,12 @@ const Command kCommands[] = {
     {"reload", wg::cli::reload,
      "reload [--state-dir DIR] [--timeout S]\n"
      "                                     ask the control plane to reload the policy"},
+    {"replay", wg::cli::replay,
+     "replay --policy DIR [--against DIR2] CAPTURE\n"
+     "                                     what a policy would do to captured traffic"},
+    {"learn", wg::cli::learn,
+     "learn --policy DIR (--pcap F | --audit F | --live STATE)... --out OUT\n"
+     "                                     propose rules from observed traffic"},
 };
 
 std::string usage() {

@@ -18,7 +18,9 @@ void AuditDrainer::tick() {
                         }
                         if (f.type != mgmt::MsgType::AuditDrainResponse) return;
                         try {
-                            log_.ingest(mgmt::decode_audit_batch(f.payload));
+                            const auto batch = mgmt::decode_audit_batch(f.payload);
+                            log_.ingest(batch);
+                            if (on_batch) on_batch(batch);
                         } catch (const std::exception& e) {
                             wg::log::Line(wg::log::Level::Warning, "controlplane.audit")
                                 << "bad audit batch: " << e.what();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 // Boost 1.74 Asio uses std::exchange without including <utility> (C++20); a
 // separate include block keeps clang-format from sorting it after Asio.
@@ -30,6 +31,8 @@ class AuditDrainer {
     // A new dataplane may support audit even if the previous one did not.
     void on_connect() { supported_ = true; }
     bool supported() const { return supported_; }
+    // Also called with every batch (live learning: flow_record.hpp).
+    std::function<void(const mgmt::AuditBatch&)> on_batch;
 
   private:
     void tick();

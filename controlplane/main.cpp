@@ -22,6 +22,7 @@
 #include "audit_log.hpp"
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
+#include "flow_record.hpp"
 #include "image_store.hpp"
 #include "log/log.hpp"
 #include "metrics_server.hpp"
@@ -133,7 +134,11 @@ int main(int argc, char** argv) {
     // Who reacts to what, in one place: each event has one handler chain.
     cp::Resync resync(reloader.get());
     cp::StatsPoller stats(io, client, *dp_collector, std::chrono::milliseconds(opt.poll_ms));
+    cp::FlowRecord flow_record(opt.state_dir);  // wardgate learn --live; outlives the drainer
+    if (!flow_record.load_error().empty())
+        wg::log::Line(wg::log::Level::Warning, "controlplane.learn") << flow_record.load_error();
     cp::AuditDrainer drainer(io, client, *audit, std::chrono::milliseconds(opt.audit_poll_ms));
+    drainer.on_batch = [&](const mgmt::AuditBatch& b) { flow_record.ingest(b); };
     if (reloader) reloader->on_done = [&](const cp::ReloadState&) { resync.on_reload_done(); };
     stats.on_status = [&](const mgmt::Status& st) { resync.on_status(st); };
     client.on_connect = [&] {
