@@ -213,3 +213,15 @@ TEST_CASE("explain --payload: usage errors are exit 2", "[cli][explain][l7]") {
                    "198.19.10.10", "--proto", "icmp", "--payload", "00"})
               .rc == 2);
 }
+
+TEST_CASE("the policies with constraints lint clean, without warnings", "[cli][l7]") {
+    // The example policy, the demo's and the real-client e2e tests' policy:
+    // a constraint lint flags there would be a broken example.
+    for (const char* dir : {"policies", "scripts/demo-policy", "tests/e2e/l7/policy"}) {
+        std::ostringstream o, e;
+        int rc = wg::cli::lint({(wg::test::source_root() / dir).string()}, o, e);
+        INFO(dir << ": " << o.str() << e.str());
+        CHECK(rc == 0);
+        CHECK(has(o.str(), ", 0 warnings;"));
+    }
+}
