@@ -6,7 +6,7 @@
 # failed association and returns (bounded), and PACS receives nothing. TAP.
 . "$(dirname "$0")/../lib/preamble.sh" l7dicom wgd
 . "$WG_SRC/tests/e2e/lib/l7.sh"
-plan 9
+plan 10
 
 dump2dcm --write-xfer-little "$HERE/sc.dump" "$WORK/sc.dcm" >/dev/null 2>&1 ||
     { not_ok "test image is built"; exit 1; }
@@ -48,9 +48,16 @@ l7_run 25 ip netns exec "${P}cli" echoscu -ta 5 -to 5 -aet US_CART_ICU1 -aec OTH
 check "echoscu to a called title outside the list fails (bounded) and PACS sees no association" \
     '[ "$L7_RC" -ne 0 ] && [ "$L7_RC" -ne 124 ] && [ "$(assoc)" -eq "$before" ]' "rc=$L7_RC $L7_OUT"
 
-l7_audit
+# The audit log line an operator reads: rule, reason, protocol and value.
+# First the plumbing, with an L4 denial (port 11113 is in no rule).
+l7_run 6 ip netns exec "${P}cli" /usr/bin/python3 "$TCP" connect "$TOPO_CORE_IP" 11113 2
+l7_audit '"dest_port":11113'
+check "an L4 denial reaches the audit log (control plane running)" \
+    'echo "$AUDIT" | grep "\"dest_port\":11113" | grep -q "\"reason\":\"default_deny\""' "$AUDIT"
+l7_audit 'dicom_called_ae_denied'
+line() { echo "$AUDIT" | grep "\"reason\":\"$1\"" | head -1; }
 check "the audit names the reason and the calling title" \
-    'echo "$AUDIT" | grep -q dicom_calling_ae_denied && echo "$AUDIT" | grep -q XS_WORKSTN' "$AUDIT"
+    'line dicom_calling_ae_denied | grep "\"l7_protocol\":\"dicom\"" | grep -q "\"l7_value\":\"XS_WORKSTN\""' "$AUDIT"
 check "the audit names the called title for the second one" \
-    'echo "$AUDIT" | grep -q dicom_called_ae_denied && echo "$AUDIT" | grep -q OTHER_AE' "$AUDIT"
+    'line dicom_called_ae_denied | grep -q "\"l7_value\":\"OTHER_AE\""' "$AUDIT"
 summary

@@ -36,9 +36,10 @@ sleep 0.3
 check "the receiver saw neither" '! grep -q -e EVILAPP -e "^RAW" "$WORK/received.log"' \
     "$(cat "$WORK/received.log")"
 
-l7_audit
+l7_audit 'hl7_not_mllp'
+line() { echo "$AUDIT" | grep "\"reason\":\"$1\"" | head -1; }
 check "the audit names the reason and the sending application" \
-    'echo "$AUDIT" | grep -q hl7_sending_application_denied && echo "$AUDIT" | grep -q EVILAPP' "$AUDIT"
+    'line hl7_sending_application_denied | grep "\"l7_protocol\":\"hl7\"" | grep -q "\"l7_value\":\"EVILAPP\""' "$AUDIT"
 check "the audit names the banner as not MLLP" \
-    'echo "$AUDIT" | grep -q hl7_not_mllp && echo "$AUDIT" | grep -q SSH-2.0' "$AUDIT"
+    'line hl7_not_mllp | grep -q "\"l7_value\":\"SSH-2.0"' "$AUDIT"
 summary

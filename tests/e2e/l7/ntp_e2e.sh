@@ -37,7 +37,7 @@ check "ntpq -c rv (mode 6) gets no answer" '! echo "$L7_OUT" | grep -q "version=
 check "ntpq reports the timeout (it did not hang)" \
     '[ "$L7_RC" -ne 124 ] && echo "$L7_OUT" | grep -qi "timed out"' "rc=$L7_RC $L7_OUT"
 
-l7_audit
+l7_audit 'ntp_mode_denied'
 check "the audit names the reason and the mode" \
-    'echo "$AUDIT" | grep -q ntp_mode_denied' "$AUDIT"
+    'echo "$AUDIT" | grep "\"reason\":\"ntp_mode_denied\"" | grep "\"l7_protocol\":\"ntp\"" | grep -q "\"l7_value\":\"6\""' "$AUDIT"
 summary

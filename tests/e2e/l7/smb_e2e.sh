@@ -63,7 +63,7 @@ sleep 0.3
 check "smbd never selected SMB1 (NT1)" '! grep -rqs "Selected protocol NT" "$S"/log.* "$S/smbd.out"' \
     "$(grep -rh "protocol" "$S"/log.* "$S/smbd.out" 2>/dev/null | tail -5)"
 
-l7_audit
+l7_audit 'smb1_negotiate_no_smb2'
 check "the audit names the reason and the dialect list" \
-    'echo "$AUDIT" | grep -q smb1_negotiate_no_smb2 && echo "$AUDIT" | grep -q "NT LANMAN 1.0"' "$AUDIT"
+    'echo "$AUDIT" | grep "\"reason\":\"smb1_negotiate_no_smb2\"" | grep "\"l7_protocol\":\"smb\"" | grep -q "NT LANMAN 1.0"' "$AUDIT"
 summary

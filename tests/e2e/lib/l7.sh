@@ -2,9 +2,12 @@
 # preamble.sh. l7_up compiles tests/e2e/l7/policy (one ICU host, 198.18.10.11,
 # with a dicom, hl7, smb and ntp constrained rule towards the core host
 # 198.18.10.254), brings the topology up and starts the dataplane with it.
-# l7_bg starts a process we own (its PID goes to TOPO_PIDS, so the preamble's
-# trap stops it on every exit path). l7_audit fetches the dataplane's audit
-# batch into $AUDIT.
+# It also starts the control plane in the gateway namespace (its /metrics on
+# that namespace's own loopback, so tests never clash on the port) with the
+# audit log in $WORK/audit.jsonl: the JSON lines an operator reads, with the
+# reason names and the L7 protocol and value. l7_bg starts a process we own
+# (its PID goes to TOPO_PIDS, so the preamble's trap stops it on every exit
+# path); l7_audit PATTERN waits for an audit line matching it.
 
 L7_POLICY="$WG_SRC/tests/e2e/l7/policy"
 
@@ -17,6 +20,14 @@ l7_up() {
         not_ok "gateway starts with the l7 policy" "$(tail -5 "$WORK/dp.log" 2>/dev/null)"
         return 1
     fi
+    # A copy: the control plane watches its directory and must not see a git
+    # checkout it does not own.
+    cp -r "$L7_POLICY" "$WORK/policy"
+    mkdir -p "$WORK/cp-state"
+    ip netns exec "${P}gw" "$CP_BIN" --dataplane "$DP_SOCK" --metrics 127.0.0.1:9470 --poll-ms 200 \
+        --policy "$WORK/policy" --state-dir "$WORK/cp-state" --image-store "$WORK/cp-policy.img" \
+        --audit-log "$WORK/audit.jsonl" --gateway-name "e2e-l7" >"$WORK/cp.log" 2>&1 &
+    TOPO_PIDS+=("$!")
     ok "gateway starts with the l7 policy"
 }
 
@@ -49,6 +60,15 @@ l7_run() {
     L7_RC=$?
 }
 
+# l7_audit PATTERN: waits (at most 5 s) for an audit-log line matching the
+# extended regex PATTERN; $AUDIT holds the whole log (for the checks and
+# their diagnostics).
 l7_audit() {
-    AUDIT=$("$TOOL" ctl "$DP_SOCK" audit 2>&1)
+    local i
+    for i in $(seq 1 50); do
+        grep -qE "$1" "$WORK/audit.jsonl" 2>/dev/null && break
+        sleep 0.1
+    done
+    AUDIT=$(cat "$WORK/audit.jsonl" 2>/dev/null)
+    [ -n "$AUDIT" ] || AUDIT="(no audit line; control plane log: $(tail -3 "$WORK/cp.log"))"
 }
