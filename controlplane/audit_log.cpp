@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "l7/result.hpp"
 #include "log/log.hpp"
 #include "metric_util.hpp"
 #include "reason_names.hpp"
@@ -88,7 +89,9 @@ std::string format_audit_event(const mgmt::AuditEvent& e, const policy::Compiled
     nlohmann::ordered_json j;
     j["timestamp"] = format_time_ns(e.ts_ns);
     const bool enforced = e.verdict == static_cast<uint8_t>(stats::Verdict::Denied);
-    j["event_type"] = enforced ? "flow_denied" : "flow_would_deny";
+    // Allowed events are L7 first payloads forwarded uninspected (on_failure: open).
+    const bool allowed = e.verdict == static_cast<uint8_t>(stats::Verdict::Allowed);
+    j["event_type"] = enforced ? "flow_denied" : allowed ? "flow_uninspected" : "flow_would_deny";
     j["verdict"] = verdict_str(e.verdict);
     j["gateway"] = gateway;
     j["ip_version"] = e.family == 6 ? 6 : 4;
@@ -104,6 +107,12 @@ std::string format_audit_event(const mgmt::AuditEvent& e, const policy::Compiled
     j["dest_zone"] = zone_name(p, e.dst_zone);
     j["rule"] = rule_name(p, e.rule);
     j["reason"] = reason_name(e.reason);
+    if (e.l7_protocol) {
+        // Protocol inspection: what the first payload said (escaped by the dataplane).
+        j["l7_protocol"] =
+            std::string(l7::protocol_name(static_cast<l7::Protocol>(e.l7_protocol - 1)));
+        j["l7_value"] = e.l7_value;
+    }
     j["policy_generation"] = e.generation;
     j["policy_commit"] = p ? p->commit : "";
     return dump(j);

@@ -48,7 +48,40 @@
     /* TCP data offset / UDP length inconsistent with the packet */ \
     X(BadL4Header, "bad_l4_header")                                 \
     /* more than two 802.1Q/802.1ad tags */                         \
-    X(VlanStackTooDeep, "vlan_stack_too_deep")
+    X(VlanStackTooDeep, "vlan_stack_too_deep")                      \
+    /* L7 first-payload violations, as wg::l7::Reason */            \
+    /* (common/l7/result.hpp) in its order, None excluded */        \
+    X(L7DicomNotAssociateRq, "dicom_not_associate_rq")              \
+    X(L7DicomBadProtocolVersion, "dicom_bad_protocol_version")      \
+    X(L7DicomBadPduLength, "dicom_bad_pdu_length")                  \
+    X(L7DicomBadItem, "dicom_bad_item")                             \
+    X(L7DicomBadAeTitle, "dicom_bad_ae_title")                      \
+    X(L7DicomCallingAeDenied, "dicom_calling_ae_denied")            \
+    X(L7DicomCalledAeDenied, "dicom_called_ae_denied")              \
+    X(L7Hl7NotMllp, "hl7_not_mllp")                                 \
+    X(L7Hl7NotMsh, "hl7_not_msh")                                   \
+    X(L7Hl7BadSeparators, "hl7_bad_separators")                     \
+    X(L7Hl7FieldTooLong, "hl7_field_too_long")                      \
+    X(L7Hl7Truncated, "hl7_truncated")                              \
+    X(L7Hl7SendingAppDenied, "hl7_sending_application_denied")      \
+    X(L7Hl7SendingFacDenied, "hl7_sending_facility_denied")         \
+    X(L7Hl7MessageTypeDenied, "hl7_message_type_denied")            \
+    X(L7SmbBadNetbios, "smb_bad_netbios")                           \
+    X(L7SmbNotSmb, "smb_not_smb")                                   \
+    X(L7SmbBadNegotiate, "smb_bad_negotiate")                       \
+    X(L7SmbTransformFirst, "smb_transform_first")                   \
+    X(L7Smb1Command, "smb1_command")                                \
+    X(L7Smb1NegotiateNoSmb2, "smb1_negotiate_no_smb2")              \
+    X(L7NtpTooShort, "ntp_too_short")                               \
+    X(L7NtpBadVersion, "ntp_bad_version")                           \
+    X(L7NtpModeDenied, "ntp_mode_denied")                           \
+    X(L7TcpOverlapMismatch, "tcp_overlap_mismatch")                 \
+    /* L7: budget, pool or timeout ran out, fails closed */         \
+    X(L7Uninspected, "l7_uninspected")                              \
+    /* L7: data beyond the prefix, held until the verdict */        \
+    X(L7OutOfOrder, "l7_out_of_order")                              \
+    /* L7: later packet of a flow denied on its payload */          \
+    X(L7FlowDenied, "l7_flow_denied")
 
 namespace wg::contract {
 

@@ -340,6 +340,20 @@ std::vector<uint8_t> encode(const AuditBatch& m) {
         w.put<uint8_t>(e.reason);
         w.put<uint32_t>(e.suppressed);
     }
+    // Trailer (added with L7 inspection; absent in older batches): the L7
+    // fields of the events that have them, by index.
+    uint32_t n7 = 0;
+    for (const auto& e : m.events) n7 += e.l7_protocol != 0;
+    if (n7) {
+        w.put<uint32_t>(n7);
+        for (uint32_t i = 0; i < m.events.size(); ++i) {
+            const auto& e = m.events[i];
+            if (!e.l7_protocol) continue;
+            w.put<uint32_t>(i);
+            w.put<uint8_t>(e.l7_protocol);
+            w.put_str(e.l7_value);
+        }
+    }
     return w.take();
 }
 
@@ -369,6 +383,15 @@ AuditBatch decode_audit_batch(std::span<const uint8_t> b) {
         e.verdict = r.get<uint8_t>("verdict");
         e.reason = r.get<uint8_t>("reason");
         e.suppressed = r.get<uint32_t>("suppressed");
+    }
+    if (!r.done()) {
+        const uint32_t n7 = r.get_count(9, "audit L7 fields");
+        for (uint32_t k = 0; k < n7; ++k) {
+            const uint32_t i = r.get<uint32_t>("audit L7 event index");
+            if (i >= m.events.size()) throw wire::DecodeError("audit L7 event index out of range");
+            m.events[i].l7_protocol = r.get<uint8_t>("audit L7 protocol");
+            m.events[i].l7_value = r.get_str("audit L7 value", 256);
+        }
     }
     r.expect_done("audit batch");
     return m;

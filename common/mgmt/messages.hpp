@@ -69,6 +69,10 @@ struct AuditEvent {
     uint8_t verdict = 0;   // stats::Verdict
     uint8_t reason = 0;    // dataplane reason code (see dataplane docs)
     uint32_t suppressed = 0;  // events from this source dropped by rate limit before this one
+    // L7 violations (protocol inspection): l7::Protocol + 1 (0 = not an L7
+    // event) and the offending value, already escaped, at most 68 bytes.
+    uint8_t l7_protocol = 0;
+    std::string l7_value;
 };
 
 struct AuditBatch {

@@ -6,6 +6,7 @@
 
 #include "policy/analysis.hpp"
 #include "policy/git.hpp"
+#include "policy/l7_rule.hpp"
 #include "policy/loader.hpp"
 #include "policy/net.hpp"
 #include "policy/yaml_reader.hpp"
@@ -329,6 +330,14 @@ class Resolver {
         r.vlan = s.vlan;
         r.constraints = s.constraints;
         r.loc = s.loc;
+        // The dataplane builds its constraint table from this model: refuse
+        // here what it could not hold, with the rule's location.
+        l7::Constraint c;
+        std::string err;
+        if (!rule_constraint(r.constraints, c, err) && !err.empty()) {
+            error(s.loc, "bad-constraint", "rule '" + r.name + "': " + err);
+            return false;
+        }
         return true;
     }
 

@@ -1,5 +1,7 @@
 #include "audit/audit_ring.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include <rte_errno.h>
@@ -49,6 +51,10 @@ mgmt::AuditEvent to_event(const AuditRecord& r, uint64_t tsc_hz, uint64_t base_t
     e.verdict = r.verdict;
     e.reason = r.reason;
     e.suppressed = r.suppressed;
+    if (r.l7_proto) {
+        e.l7_protocol = r.l7_proto;
+        e.l7_value.assign(r.l7_value, std::min<size_t>(r.l7_value_len, sizeof r.l7_value));
+    }
     return e;
 }
 

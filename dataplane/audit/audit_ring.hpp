@@ -32,7 +32,9 @@ struct AuditRecord {
     uint16_t sport, dport, vlan;
     uint16_t src_class, dst_class, src_zone, dst_zone;
     uint8_t family, proto, verdict, reason;
-    uint8_t pad[2];
+    uint8_t l7_proto;  // L7 violation: l7::Protocol + 1; 0 = not an L7 event
+    uint8_t l7_value_len;
+    char l7_value[68];  // the offending value, escaped (l7::AuditValue), not NUL-terminated
 };
 static_assert(sizeof(AuditRecord) % 4 == 0, "rte_ring element size must be a multiple of 4");
 

@@ -128,6 +128,7 @@ bool FlowTable::unlink(FlowEntry* e) {
 }
 
 void FlowTable::free_entry(FlowEntry* e) {
+    if (e->l7_slot && release_) release_(release_ctx_, *e);
     e->key.family = 0;
     free_[free_top_++] = static_cast<uint32_t>(e - entries_);
     --size_;

@@ -42,6 +42,13 @@ struct alignas(64) FlowEntry {
     uint8_t fins = 0;
     uint8_t stateless = 0;
     uint8_t src_spoofed = 0;
+    // L7 first-payload inspection (pipeline/stage_l7.cpp); l7 == 0 (L7None)
+    // is the only value the established fast path tests.
+    uint8_t l7 = 0;         // dp::L7State
+    uint8_t l7_reason = 0;  // dp::Reason of an L7 denial (for its later packets)
+    uint16_t l7_id = 0;     // constraint id in the generation's L7Table
+    uint32_t l7_seq = 0;    // TCP: sequence number of the initiator's first payload byte
+    uint32_t l7_slot = 0;   // first-payload pool slot + 1; 0 = none held
 };
 static_assert(sizeof(FlowEntry) == 128);
 
@@ -90,6 +97,14 @@ class FlowTable {
     // and frees the expired ones. Returns how many were freed.
     unsigned age(uint64_t now, unsigned slots);
 
+    // Called for every entry the table frees (expiry, sweep, remove) that
+    // holds an L7 pool slot, so the slot goes back to its pool.
+    using ReleaseHook = void (*)(void* ctx, FlowEntry& e);
+    void set_release_hook(ReleaseHook fn, void* ctx) {
+        release_ = fn;
+        release_ctx_ = ctx;
+    }
+
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }
 
@@ -116,6 +131,8 @@ class FlowTable {
     FlowEntry* entries_ = nullptr;
     Bucket* buckets_ = nullptr;
     std::unique_ptr<uint32_t[]> free_;
+    ReleaseHook release_ = nullptr;
+    void* release_ctx_ = nullptr;
 };
 
 }  // namespace wg::dp

@@ -9,8 +9,24 @@
 
 namespace wg::dp {
 
+namespace {
+// The flow table frees an entry that still holds a pool slot (expiry, sweep,
+// removal): the slot goes back to the pool.
+void release_l7_slot(void* ctx, FlowEntry& e) {
+    auto& w = *static_cast<WorkerCtx*>(ctx);
+    l7_release(w, e);
+}
+}  // namespace
+
 WorkerCtx::WorkerCtx(unsigned id, uint32_t flow_capacity, uint64_t hz)
-    : wid(id), tsc_hz(hz), flows(flow_capacity), stats(alloc_lcore_stats()) {
+    : wid(id),
+      tsc_hz(hz),
+      flows(flow_capacity),
+      stats(alloc_lcore_stats()),
+      l7pool(l7::kDefaultPoolSlots),
+      l7_owner(std::make_unique<FlowEntry*[]>(l7::kDefaultPoolSlots)) {
+    flows.set_release_hook(&release_l7_slot, this);
+    l7_timeout = hz / 1000 * kL7TimeoutMs;
     frag_ttl = hz / 1000 * kFragTtlMs;
     sweep_every = hz / kSweepsPerSecond;
     sweep_slots = flows.capacity() / kSweepsPerSecond + kMinSweepSlots;
@@ -64,6 +80,7 @@ uint16_t forward_all(WorkerCtx& w, rte_mbuf** pkts, uint16_t n, rte_mbuf** out, 
 uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_mbuf** pkts,
                        uint16_t n, uint64_t now, rte_mbuf** out, PktTag* tags) {
     if (n > kMaxBurst) n = kMaxBurst;
+    w.pkts = pkts;
     for (uint16_t i = 0; i < n && i < 4; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
@@ -124,6 +141,7 @@ void pipeline_housekeeping(WorkerCtx& w, uint64_t now) {
     w.next_sweep = now + w.sweep_every;
     if (const unsigned freed = w.flows.age(now, w.sweep_slots))
         w.stats->inc(kCtrFlowsExpired, freed);
+    l7_sweep(w, now);
 }
 
 }  // namespace wg::dp

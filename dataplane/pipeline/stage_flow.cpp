@@ -84,9 +84,14 @@ bool stage_established(WorkerCtx& w, const PolicyTables* t, unsigned side, unsig
             w.flows.remove(e);
             return true;
         }
+        if (e->l7) l7_rebind(w, t, *e);
     }
     if (m.proto == 6) e->tcp = tcp_next(e->tcp, e->fins, m.tcp_flags, from_init);
     e->expires = now + w.to.for_entry(*e);
+    // The one test constrained flows cost the fast path: set only while a
+    // first payload is awaited or confirmed, or after an L7 denial.
+    if (e->l7) [[unlikely]]
+        if (stage_l7(w, t, i, *e, from_init, now)) return true;
     const auto a = static_cast<Action>(e->action);
     decide(w, i, a, verdict_of(a), static_cast<Reason>(e->reason), Path::Established,
            class_slot(w, e->deciding_class), rule_slot(w, e->rule, e->deciding_class), now);

@@ -76,6 +76,7 @@ void settle_new(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigned c, 
     e->tcp = TcpState::SynSent;
     e->expires = now + w.to.for_entry(*e);
     w.stats->inc(kCtrNewFlows);
+    if (l7_start(w, t, i, *e, now)) return;  // the first payload was judged (UDP, TFO)
     decide(w, i, dec.action, verdict_of(dec.action), dec.reason, Path::NewFlow, cls, rule, now);
     if (dec.action == Action::ForwardRecord)  // monitor mode: forwarded, and recorded
         audit(w, t, i, who, stats::Verdict::WouldDeny,

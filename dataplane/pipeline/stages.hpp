@@ -21,6 +21,23 @@ bool stage_established(WorkerCtx& w, const PolicyTables* t, unsigned side, unsig
 // The nm packets listed in w.midx whose flow does not exist.
 void stage_new_flows(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigned nm, uint64_t now);
 
+// L7 first-payload inspection (stage_l7.cpp).
+// A new flow just stored with `dec`: if its rule has a constraint, start
+// inspection (TCP: await the first payload; UDP: judge this datagram).
+// Returns true if it settled slot i.
+bool l7_start(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, uint64_t now);
+// A packet of a flow with e.l7 != None. Returns true if it settled slot i
+// (dropped or recorded); false: the flow's cached verdict applies.
+bool stage_l7(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, bool from_init,
+              uint64_t now);
+// After a reload re-evaluated the entry: re-resolve its constraint id in the
+// new generation's table (a rule that lost its constraint ends inspection).
+void l7_rebind(WorkerCtx& w, const PolicyTables* t, FlowEntry& e);
+// Returns the entry's pool slot, if any.
+void l7_release(WorkerCtx& w, FlowEntry& e);
+// Housekeeping: verdict timeouts of held slots.
+void l7_sweep(WorkerCtx& w, uint64_t now);
+
 // Stores a classification result in a flow entry.
 void flow_store_decision(FlowEntry& e, const Ident& s, const Ident& d, const FlowDecision& dec,
                          uint64_t generation);

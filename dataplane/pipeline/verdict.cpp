@@ -5,7 +5,7 @@
 namespace wg::dp {
 
 void audit(WorkerCtx& w, const PolicyTables* t, unsigned i, const AuditWho& who, stats::Verdict v,
-           Reason r, uint64_t now) {
+           Reason r, uint64_t now, l7::Protocol l7_proto, const l7::AuditValue* l7_value) {
     const PacketMeta& m = w.meta[i];
     if (!w.audit || m.family == 0) return;
     uint32_t suppressed = 0;
@@ -32,6 +32,12 @@ void audit(WorkerCtx& w, const PolicyTables* t, unsigned i, const AuditWho& who,
     rec.proto = m.proto;
     rec.verdict = static_cast<uint8_t>(v);
     rec.reason = static_cast<uint8_t>(r);
+    if (l7_value) {
+        static_assert(sizeof(rec.l7_value) >= l7::kAuditValueMax);
+        rec.l7_proto = static_cast<uint8_t>(static_cast<unsigned>(l7_proto) + 1);
+        rec.l7_value_len = l7_value->len;
+        std::memcpy(rec.l7_value, l7_value->text, l7_value->len);
+    }
     if (audit_enqueue(w.audit, rec))
         w.stats->inc(kCtrAuditEmitted);
     else

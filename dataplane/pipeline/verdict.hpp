@@ -55,7 +55,10 @@ struct AuditWho {
 };
 
 // Emits an audit event for burst slot i (rate-limited per source address).
+// L7 events also carry the protocol and the offending value (escaped,
+// length-limited by l7::AuditValue).
 void audit(WorkerCtx& w, const PolicyTables* t, unsigned i, const AuditWho& who, stats::Verdict v,
-           Reason r, uint64_t now);
+           Reason r, uint64_t now, l7::Protocol l7_proto = l7::Protocol::Dicom,
+           const l7::AuditValue* l7_value = nullptr);
 
 }  // namespace wg::dp

@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <memory>
 
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "audit/audit_ring.hpp"
 #include "flow/flow_table.hpp"
 #include "flow/frag_table.hpp"
+#include "flow/l7_state.hpp"
+#include "l7/accumulator.hpp"
 #include "packet_meta.hpp"
 #include "policy/tables.hpp"
 #include "stats/counter_map.hpp"
@@ -31,6 +34,13 @@ inline constexpr unsigned kFragTtlMs = 5000;
 // once a second without touching more than a few KB of it per call.
 inline constexpr unsigned kSweepsPerSecond = 1000;
 inline constexpr unsigned kMinSweepSlots = 64;
+
+// A first payload must be judged within this time of its first byte, else
+// the class's on_failure applies (a client that stalls mid-message must not
+// hold a pool slot).
+inline constexpr unsigned kL7TimeoutMs = 5000;
+// Pool slots the housekeeping sweep visits per call (once per millisecond).
+inline constexpr unsigned kL7SweepSlots = 64;
 
 // Per forwarded packet: what the latency recorder needs after TX.
 struct PktTag {
@@ -71,6 +81,14 @@ struct WorkerCtx {
     uint64_t next_sweep = 0;  // TSC of the next aging sweep
     uint64_t sweep_every = 0;
     unsigned sweep_slots = 0;
+
+    // L7 first-payload inspection: the lcore's accumulator pool, which flow
+    // entry holds each slot (for the timeout sweep), the verdict timeout.
+    l7::FirstPayloadPool l7pool;
+    std::unique_ptr<FlowEntry*[]> l7_owner;
+    uint64_t l7_timeout = 0;
+    uint32_t l7_sweep = 0;
+    rte_mbuf* const* pkts = nullptr;  // the burst being processed (payload reads)
 
     // Burst scratch (indexed by burst slot unless noted).
     PacketMeta meta[kMaxBurst];

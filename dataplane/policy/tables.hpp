@@ -12,6 +12,7 @@
 
 #include "packet_meta.hpp"
 #include "policy/compiled.hpp"
+#include "policy/l7_table.hpp"
 
 namespace wg::dp {
 
@@ -65,6 +66,13 @@ class PolicyTables {
 
     // One line for logs and `status`: sizes, classify method, build time.
     virtual std::string describe() const { return {}; }
+
+    // L7 constraints of this generation's allow rules (non-virtual: read on
+    // the first payload of constrained flows only).
+    const L7Table& l7() const { return l7_; }
+
+  protected:
+    L7Table l7_;
 };
 
 }  // namespace wg::dp

@@ -21,6 +21,7 @@ void TablesImpl::build() {
     side_.build(policy_);
     identity_.build(policy_);
     classifier_.build(policy_, generation_);
+    l7_.build(policy_);
     build_ms_ =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }

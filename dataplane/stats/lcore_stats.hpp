@@ -71,6 +71,18 @@ inline constexpr const char* ctr_name(unsigned c) {
     return c < kCtrCount ? n[c] : "unknown";
 }
 
+// L7 first-payload outcomes, counted per class slot (the class whose rule
+// carries the constraint) and protocol (l7::Protocol order). A constrained
+// flow ends in exactly one of allowed / violated / uninspected; inspected
+// counts the verdicts the parsers reached (allowed + violated).
+enum class L7Outcome : uint8_t { Inspected = 0, Allowed, Violated, Uninspected };
+inline constexpr unsigned kL7Outcomes = 4;
+inline constexpr unsigned kL7Protocols = 4;
+inline constexpr const char* l7_outcome_name(unsigned o) {
+    constexpr const char* n[kL7Outcomes] = {"inspected", "allowed", "violated", "uninspected"};
+    return o < kL7Outcomes ? n[o] : "unknown";
+}
+
 struct HistArr {
     uint64_t counts[stats::kHistBuckets];
     uint64_t sum_ns;
@@ -83,6 +95,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
     uint64_t rule_bytes[kMaxRuleSlots];
     alignas(RTE_CACHE_LINE_SIZE) uint64_t drops[contract::kReasonCount];
     uint64_t ctr[kCtrCount];
+    alignas(RTE_CACHE_LINE_SIZE) uint64_t l7[kMaxClassSlots][kL7Protocols][kL7Outcomes];
     alignas(RTE_CACHE_LINE_SIZE) uint64_t flow_entries;  // gauge
     uint64_t flow_capacity;
     alignas(RTE_CACHE_LINE_SIZE) HistArr hist[kPaths];
@@ -101,6 +114,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
     }
     void drop(Reason r) { bump(drops[static_cast<unsigned>(r)], 1); }
     void inc(Ctr c, uint64_t n = 1) { bump(ctr[c], n); }
+    void l7_count(uint16_t cls_slot, unsigned proto, L7Outcome o) {
+        if (cls_slot < kMaxClassSlots && proto < kL7Protocols)
+            bump(l7[cls_slot][proto][static_cast<unsigned>(o)], 1);
+    }
     void latency(Path p, uint16_t cls_slot, uint64_t ns) {
         const unsigned pi = static_cast<unsigned>(p);
         const unsigned b = stats::hist_index(ns);

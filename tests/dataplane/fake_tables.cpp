@@ -20,6 +20,27 @@ FakeTables::FakeTables(uint64_t gen, bool deny_all) : gen_(gen), deny_all_(deny_
     r1.id = 1;
     r1.name = "pump/ping";
     p_.rules = {r0, r1};
+    // L7-constrained allow rules (one per owner class, so the owner's mode
+    // and on_failure apply): TCP 104 DICOM, calling AE "US_CART*".
+    const uint16_t dicom_owner[] = {1, 4, 3};
+    const char* dicom_name[] = {"pump/dicom", "open/dicom", "mon/dicom"};
+    for (int k = 0; k < 3; ++k) {
+        policy::Rule r;
+        r.id = uint32_t(p_.rules.size());
+        r.name = dicom_name[k];
+        r.owner_class = dicom_owner[k];
+        r.proto = policy::Proto::Tcp;
+        r.constraints.dicom_calling_ae = {"US_CART*"};
+        p_.rules.push_back(r);
+    }
+    policy::Rule ntp;  // rule 5: pump -> server UDP 123, NTP mode 3 only
+    ntp.id = 5;
+    ntp.name = "pump/ntp";
+    ntp.owner_class = 1;
+    ntp.proto = policy::Proto::Udp;
+    ntp.constraints.ntp_modes = {3};
+    p_.rules.push_back(ntp);
+    l7_.build(p_);
     policy::BypassEntry b;
     b.id = 0;
     b.name = "telemetry";
@@ -92,7 +113,17 @@ void FakeTables::classify(const PacketMeta* const* metas, const Ident* src, cons
         d.deciding_class = src[i].class_id;
         const bool to_server = dst[i].class_id == 2;
         const bool pumpish = src[i].class_id == 1 || src[i].class_id == 4;
-        if (!deny_all_ && pumpish && to_server && m.proto == 6 && m.dport == 443) {
+        if (!deny_all_ && to_server && m.proto == 6 && m.dport == 104 &&
+            (src[i].class_id == 1 || src[i].class_id == 4 || src[i].class_id == 3)) {
+            d.action = Action::Forward;
+            d.tier = policy::Tier::ClassAllow;
+            d.rule = src[i].class_id == 1 ? 2 : src[i].class_id == 4 ? 3 : 4;
+        } else if (!deny_all_ && src[i].class_id == 1 && to_server && m.proto == 17 &&
+                   m.dport == 123) {
+            d.action = Action::Forward;
+            d.tier = policy::Tier::ClassAllow;
+            d.rule = 5;
+        } else if (!deny_all_ && pumpish && to_server && m.proto == 6 && m.dport == 443) {
             d.action = Action::Forward;
             d.tier = policy::Tier::ClassAllow;
             d.rule = 0;

@@ -9,6 +9,9 @@
 //   198.18.0.200-254-> class "open" (4), enforce, on_failure open
 //   198.19.*        -> class "server" (2)
 //   rule 0 "pump/https": pump|open -> server TCP 443; rule 1 "pump/ping": pump -> server ICMP
+//   rules 2-4 "pump/dicom", "open/dicom", "mon/dicom": that class -> server TCP 104 with a
+//   dicom constraint (calling AE "US_CART*"); rule 5 "pump/ntp": pump -> server UDP 123,
+//   NTP mode 3 only
 //   bypass 0 "telemetry": UDP to 239.1.1.1:5000
 //   essentials: ARP/STP forward, other non-IP drop, VLAN 999 dropped (other_vlan)
 #pragma once

@@ -311,9 +311,215 @@ def reload_mid_stream():
                "generation": 2}
     return s
 
+# --- L7 first-payload enforcement (policy "l7") ---------------------------
+CART, CART_OPEN, CART_WATCH = "198.18.0.30", "198.18.0.31", "198.18.0.32"
+PACS, HL7ENG, FILESRV, NTPSRV = "198.19.20.1", "198.19.20.2", "198.19.20.3", "198.19.20.4"
+
+
+def dicom_rq(calling, called="PACS"):
+    """A-ASSOCIATE-RQ (PS3.8 9.3.2): fixed part, application context item,
+    one presentation context (Verification)."""
+    app = b"1.2.840.10008.3.1.1.1"
+    items = b"\x10\x00" + len(app).to_bytes(2, "big") + app
+    asx = b"1.2.840.10008.1.1"
+    ts = b"1.2.840.10008.1.2"
+    pc = (b"\x30\x00" + len(asx).to_bytes(2, "big") + asx + b"\x40\x00" + len(ts).to_bytes(2, "big") + ts)
+    items += b"\x20\x00" + (4 + len(pc)).to_bytes(2, "big") + b"\x01\x00\xff\x00" + pc
+    body = (b"\x00\x01\x00\x00" + called.ljust(16).encode() + calling.ljust(16).encode() + bytes(32) + items)
+    return b"\x01\x00" + len(body).to_bytes(4, "big") + body
+
+
+def hl7_msg(app="MONGW", mtype="ORU^R01"):
+    msh = f"MSH|^~\\&|{app}|ICU3|LIS|LAB|20261203120000||{mtype}|MSG0001|P|2.5\r"
+    return b"\x0b" + (msh + "PID|1||12345^^^HOSP^MR||DOE^JOHN\r").encode() + b"\x1c\r"
+
+
+def nbss(msg):
+    return b"\x00" + len(msg).to_bytes(3, "big") + msg
+
+
+def smb1_negotiate(dialects):
+    hdr = b"\xffSMB\x72" + bytes(27)
+    data = b"".join(b"\x02" + d.encode() + b"\x00" for d in dialects)
+    return nbss(hdr + b"\x00" + len(data).to_bytes(2, "little") + data)
+
+
+def smb2_negotiate():
+    hdr = b"\xfeSMB" + (64).to_bytes(2, "little") + bytes(58)
+    body = (36).to_bytes(2, "little") + (2).to_bytes(2, "little") + bytes(32) + b"\x02\x02\x10\x02"
+    return nbss(hdr + body)
+
+
+NTP_CLIENT = b"\x23" + bytes(47)
+NTP_MONLIST = b"\x17\x00\x03\x2a" + bytes(4)
+NTPQ_RV = b"\x26\x02\x00\x01" + bytes(8)
+
+
+class L7Tcp:
+    """A TCP connection from a clinical client to a core server, with the
+    client's stream offsets explicit (offset 0 = first payload byte)."""
+
+    def __init__(self, s, client, server, sport, dport):
+        self.s, self.c, self.k, self.sp, self.dp = s, client, server, sport, dport
+        self.a, self.b = 1000, 5000
+
+    def up(self, flags, seq, ack, data=b""):
+        pkt = e(PUMP_MAC, ROUTER_MAC) / IP(src=self.c, dst=self.k, id=1) / TCP(sport=self.sp, dport=self.dp, flags=flags, seq=seq, ack=ack)
+        return pkt / Raw(data) if data else pkt
+
+    def down(self, flags, seq, ack, data=b""):
+        pkt = e(ROUTER_MAC, PUMP_MAC) / IP(src=self.k, dst=self.c, id=1) / TCP(sport=self.dp, dport=self.sp, flags=flags, seq=seq, ack=ack)
+        return pkt / Raw(data) if data else pkt
+
+    def handshake(self):
+        self.s.add(C, self.up("S", self.a, 0))
+        self.s.add(K, self.down("SA", self.b, self.a + 1))
+        self.s.add(C, self.up("A", self.a + 1, self.b + 1))
+
+    def data(self, off, payload, reason=None):
+        self.s.add(C, self.up("PA", self.a + 1 + off, self.b + 1, payload), reason)
+
+    def ack(self, n, reason=None, data=b""):
+        self.s.add(K, self.down("PA" if data else "A", self.b + 1, self.a + 1 + n, data), reason)
+
+
+def l7_tcp_cases(s, client, server, dport, good, bad, bad_reason, sport):
+    """allowed, violating, split, retransmitted, out of order: one connection each."""
+    # Allowed: the first payload passes, then the conversation.
+    t = L7Tcp(s, client, server, sport, dport)
+    t.handshake()
+    t.data(0, good)
+    t.ack(len(good), data=b"\x02reply")
+    t.data(len(good), b"later data is not inspected")
+    # Violating: dropped, then the flow is denied both ways.
+    t = L7Tcp(s, client, server, sport + 1, dport)
+    t.handshake()
+    t.data(0, bad, bad_reason)
+    t.data(0, bad, "l7_flow_denied")      # the client's retransmission
+    t.ack(0, "l7_flow_denied")            # the server's (duplicate) ACK
+    # Split: the first 6 bytes alone pass, the rest decides.
+    t = L7Tcp(s, client, server, sport + 2, dport)
+    t.handshake()
+    t.data(0, good[:6])
+    t.data(6, good[6:])
+    t = L7Tcp(s, client, server, sport + 3, dport)
+    t.handshake()
+    t.data(0, bad[:6])
+    t.data(6, bad[6:], bad_reason)
+    # Retransmitted: an identical retransmission passes; one that rewrites
+    # bytes already forwarded denies the flow.
+    t = L7Tcp(s, client, server, sport + 4, dport)
+    t.handshake()
+    t.data(0, good)
+    t.data(0, good)
+    t = L7Tcp(s, client, server, sport + 5, dport)
+    t.handshake()
+    t.data(0, good[:40])  # undecided (DICOM, HL7) or judged (SMB2): forwarded
+    t.data(0, bad, "tcp_overlap_mismatch")
+    # Out of order: data beyond the prefix is held back (dropped) until the
+    # gap is filled; then the retransmission passes (allowed) or is judged.
+    t = L7Tcp(s, client, server, sport + 6, dport)
+    t.handshake()
+    t.data(6, good[6:], "l7_out_of_order")
+    t.data(0, good[:6])
+    t.data(6, good[6:])
+    t = L7Tcp(s, client, server, sport + 7, dport)
+    t.handshake()
+    t.data(6, bad[6:], "l7_out_of_order")
+    t.data(0, bad[:6])
+    t.data(6, bad[6:], bad_reason)
+
+
+def l7_monitor_case(s, server, dport, bad, sport):
+    """Monitor-mode class: the violation is forwarded and recorded (would-deny)."""
+    t = L7Tcp(s, CART_WATCH, server, sport, dport)
+    t.handshake()
+    t.data(0, bad)
+    t.ack(len(bad))
+
+
+def l7_dicom():
+    s = Scenario("l7-dicom", "l7")
+    l7_tcp_cases(s, CART, PACS, 104, dicom_rq("US_CART_ICU1"), dicom_rq("XS_CART_ICU1"),
+                 "dicom_calling_ae_denied", 42000)
+    t = L7Tcp(s, CART, PACS, 42010, 104)  # HTTP on the DICOM port: refused on its first byte
+    t.handshake()
+    t.data(0, b"GET / HTTP/1.1\r\nHost: pacs\r\n\r\n", "dicom_not_associate_rq")
+    t = L7Tcp(s, CART, PACS, 42011, 104)  # another called AE title
+    t.handshake()
+    t.data(0, dicom_rq("US_CART_ICU1", "ARCHIVE"), "dicom_called_ae_denied")
+    l7_monitor_case(s, PACS, 104, dicom_rq("XS_CART_ICU1"), 42020)
+    s.extra = {"audit_events": 7}
+    return s
+
+
+def l7_hl7():
+    s = Scenario("l7-hl7", "l7")
+    l7_tcp_cases(s, CART, HL7ENG, 2575, hl7_msg(), hl7_msg("EVILAPP"),
+                 "hl7_sending_application_denied", 43000)
+    t = L7Tcp(s, CART, HL7ENG, 43010, 2575)  # an SSH banner on the MLLP port
+    t.handshake()
+    t.data(0, b"SSH-2.0-OpenSSH_9.2p1\r\n", "hl7_not_mllp")
+    t = L7Tcp(s, CART, HL7ENG, 43011, 2575)
+    t.handshake()
+    t.data(0, hl7_msg(mtype="ADT^A01"), "hl7_message_type_denied")
+    l7_monitor_case(s, HL7ENG, 2575, hl7_msg("EVILAPP"), 43020)
+    s.extra = {"audit_events": 7}
+    return s
+
+
+def l7_smb():
+    s = Scenario("l7-smb", "l7")
+    l7_tcp_cases(s, CART, FILESRV, 445, smb2_negotiate(),
+                 smb1_negotiate(["NT LANMAN 1.0", "NT LM 0.12"]), "smb1_negotiate_no_smb2", 44000)
+    t = L7Tcp(s, CART, FILESRV, 44010, 445)  # Windows' multi-protocol negotiate offers SMB2: passes
+    t.handshake()
+    t.data(0, smb1_negotiate(["PC NETWORK PROGRAM 1.0", "NT LM 0.12", "SMB 2.002", "SMB 2.???"]))
+    l7_monitor_case(s, FILESRV, 445, smb1_negotiate(["NT LM 0.12"]), 44020)
+    s.extra = {"audit_events": 5}
+    return s
+
+
+def l7_ntp():
+    s = Scenario("l7-ntp", "l7")
+
+    def q(sport, data, reason=None):
+        s.add(C, up(PUMP, NTPSRV) / UDP(sport=sport, dport=123) / Raw(data), reason)
+
+    def r(sport, reason=None):
+        s.add(K, down(NTPSRV, PUMP) / UDP(sport=123, dport=sport) / Raw(b"\x24" + bytes(47)), reason)
+
+    q(45000, NTP_CLIENT)                  # allowed, with its answer
+    r(45000)
+    q(45000, NTP_CLIENT)                  # retransmitted query on the same flow
+    q(45001, NTP_MONLIST, "ntp_mode_denied")   # monlist (mode 7)
+    q(45001, NTP_MONLIST, "l7_flow_denied")    # retransmitted: the flow is denied
+    q(45002, NTPQ_RV, "ntp_mode_denied")       # ntpq (mode 6)
+    r(45002, "l7_flow_denied")
+    s.extra = {"audit_events": 2}
+    return s
+
+
+def l7_budget():
+    """No verdict within the 512-byte budget (an SMB1 NEGOTIATE with 60
+    dialects): the class's on_failure decides."""
+    s = Scenario("l7-budget", "l7")
+    big = smb1_negotiate(["NT LM 0.12"] * 60)
+    t = L7Tcp(s, CART, FILESRV, 46000, 445)      # on_failure: closed
+    t.handshake()
+    t.data(0, big, "l7_uninspected")
+    t.ack(0, "l7_flow_denied")
+    t = L7Tcp(s, CART_OPEN, FILESRV, 46001, 445)  # on_failure: open
+    t.handshake()
+    t.data(0, big)
+    t.ack(len(big))
+    s.extra = {"audit_events": 2}
+    return s
+
 
 SCENARIOS = [bridge_mixed, allowed_flow, denied_flow, reply_only, monitor_mode, vlans, ipv6,
-             fragments, malformed, essentials, reload_mid_stream]
+             fragments, malformed, essentials, reload_mid_stream, l7_dicom, l7_hl7, l7_smb, l7_ntp,
+             l7_budget]
 
 if __name__ == "__main__":
     for make in SCENARIOS:
