@@ -1,10 +1,19 @@
 // wardgate explain DIR --src A --dst B --proto P [...]: runs the reference
-// evaluator (the dataplane's oracle) on one tuple and prints its trace.
+// evaluator (the dataplane's oracle) on one tuple and prints its trace. With
+// --payload HEX or --payload-file FILE it adds the L7 step: the deciding
+// rule's protocol constraint run on that first client payload by the same
+// parsers the dataplane uses (common/l7/).
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <ostream>
+#include <sstream>
 
 #include "commands.hpp"
+#include "l7/accumulator.hpp"
+#include "l7/constraint.hpp"
+#include "l7/explain.hpp"
 #include "policy/compiler.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/image.hpp"
@@ -46,6 +55,175 @@ std::string loc_str(const policy::SourceLoc& l) {
     return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.column);
 }
 
+// The L7 step of an explanation.
+struct L7Step {
+    bool given = false;  // a payload was given
+    std::string text;    // the lines printed after the trace (each "l7: ...")
+    nlohmann::ordered_json json;
+    bool violation = false;
+    std::string reason;  // violation: the reason name
+};
+
+std::string list_text(const std::vector<std::string>& v) {
+    std::string s = "[";
+    for (auto& x : v) s += (s.size() > 1 ? ", " : "") + x;
+    return s + "]";
+}
+
+// The rule's constraints in the compiled form the parsers take, each with a
+// description of what it allows ("dicom: calling_ae_titles [US_CART_*]").
+// Error text for a list the compiled form cannot hold.
+struct BuiltConstraint {
+    l7::Constraint c;
+    std::string describe;
+    std::string error;
+};
+
+std::vector<BuiltConstraint> build_constraints(const policy::ProtocolConstraints& pc) {
+    std::vector<BuiltConstraint> out;
+    auto opt = [](const std::vector<std::string>& v) {
+        return v.empty() ? std::nullopt : std::optional<std::vector<std::string>>(v);
+    };
+    if (!pc.dicom_calling_ae.empty() || !pc.dicom_called_ae.empty()) {
+        BuiltConstraint b;
+        l7::DicomConstraint d;
+        b.error = l7::build(
+            l7::DicomConstraintSpec{opt(pc.dicom_calling_ae), opt(pc.dicom_called_ae)}, d);
+        b.c = d;
+        b.describe = "dicom:";
+        if (!pc.dicom_calling_ae.empty())
+            b.describe += " calling_ae_titles " + list_text(pc.dicom_calling_ae);
+        if (!pc.dicom_called_ae.empty())
+            b.describe += std::string(pc.dicom_calling_ae.empty() ? "" : ",") +
+                          " called_ae_titles " + list_text(pc.dicom_called_ae);
+        out.push_back(std::move(b));
+    }
+    if (!pc.hl7_sending_application.empty() || !pc.hl7_message_types.empty()) {
+        BuiltConstraint b;
+        l7::Hl7Constraint h;
+        l7::Hl7ConstraintSpec spec;
+        spec.sending_applications = opt(pc.hl7_sending_application);
+        spec.message_types = opt(pc.hl7_message_types);
+        b.error = l7::build(spec, h);
+        b.c = h;
+        b.describe = "hl7:";
+        if (!pc.hl7_sending_application.empty())
+            b.describe += " sending_applications " + list_text(pc.hl7_sending_application);
+        if (!pc.hl7_message_types.empty())
+            b.describe += std::string(pc.hl7_sending_application.empty() ? "" : ",") +
+                          " message_types " + list_text(pc.hl7_message_types);
+        out.push_back(std::move(b));
+    }
+    if (pc.smb_deny_v1) {
+        BuiltConstraint b;
+        b.c = l7::SmbConstraint{true};
+        b.describe = "smb: deny_smbv1";
+        out.push_back(std::move(b));
+    }
+    if (!pc.ntp_modes.empty()) {
+        BuiltConstraint b;
+        l7::NtpConstraint n;
+        l7::NtpConstraintSpec spec;
+        std::string modes;
+        for (uint8_t m : pc.ntp_modes) {
+            spec.modes.push_back(m);
+            modes += (modes.empty() ? "" : ", ") + std::to_string(m);
+        }
+        b.error = l7::build(spec, n);
+        b.c = n;
+        b.describe = "ntp: modes [" + modes + "]";
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+const char* status_name(l7::Status s) {
+    switch (s) {
+        case l7::Status::NeedMore:
+            return "undecided";
+        case l7::Status::Ok:
+            return "allowed";
+        case l7::Status::Violation:
+            return "violation";
+    }
+    return "?";
+}
+
+// Runs the deciding rule's constraints on the payload (the L4 verdict and
+// rule come from the evaluator).
+L7Step l7_step(const policy::CompiledPolicy& p, const policy::Decision& dec,
+               const std::vector<uint8_t>& payload) {
+    L7Step s;
+    s.given = true;
+    s.json["payload_bytes"] = payload.size();
+    bool rule_allows = dec.tier == policy::Tier::ClassAllow && dec.rule != policy::kNoRule &&
+                       dec.rule < p.rules.size();
+    if (!rule_allows) {
+        s.text =
+            "l7: not reached: no allow rule admits the flow at L4, so its payload is never "
+            "inspected\n";
+        s.json["status"] = "not-reached";
+        return s;
+    }
+    const policy::Rule& r = p.rules[dec.rule];
+    s.json["rule"] = r.name;
+    s.json["location"] = loc_str(r.loc);
+    if (r.constraints.empty()) {
+        s.text =
+            "l7: rule " + r.name + " has no protocol constraint: the payload is not inspected\n";
+        s.json["status"] = "not-inspected";
+        return s;
+    }
+    const policy::ClassDef* cls =
+        r.owner_class < p.classes.size() ? &p.classes[r.owner_class] : nullptr;
+    for (auto& b : build_constraints(r.constraints)) {
+        s.text +=
+            "l7: rule " + r.name + " (" + loc_str(r.loc) + ") constrains " + b.describe + "\n";
+        nlohmann::ordered_json j;
+        j["protocol"] = std::string(l7::protocol_name(l7::protocol_of(b.c)));
+        j["constraint"] = b.describe;
+        if (!b.error.empty()) {
+            s.text += "l7: the constraint does not compile: " + b.error + "\n";
+            j["status"] = "error";
+            j["error"] = b.error;
+        } else {
+            l7::AuditValue summary;
+            l7::Verdict v = l7::inspect(b.c, payload, &summary);
+            s.text += "l7: " + l7::explain_line(b.c, payload) + "\n";
+            j["status"] = status_name(v.status);
+            if (v.status == l7::Status::NeedMore) {
+                j["need"] = v.need;
+                s.text +=
+                    std::string("l7: the gateway forwards these in-order bytes and waits for ") +
+                    "more; if the " + std::to_string(l7::kFlowBudget) +
+                    "-byte budget or the timeout runs out first, the class's on_failure (" +
+                    (cls && cls->on_failure == policy::FailMode::Closed ? "closed: drop"
+                                                                        : "open: forward") +
+                    ", audited uninspected) applies\n";
+            }
+            if (v.status == l7::Status::Violation) {
+                j["reason"] = std::string(l7::reason_name(v.reason));
+                j["value"] = std::string(v.value.view());
+                if (!s.violation) s.reason = std::string(l7::reason_name(v.reason));
+                s.violation = true;
+            }
+            if (summary.len) j["summary"] = std::string(summary.view());
+        }
+        // One constraint per rule is the norm; keep the first as the step's summary.
+        for (auto& [k, val] : j.items())
+            if (!s.json.contains(k)) s.json[k] = val;
+    }
+    if (s.violation && cls)
+        s.text += cls->mode == policy::Mode::Monitor
+                      ? "l7: class " + cls->name +
+                            " is in monitor mode: the payload is forwarded and recorded as "
+                            "would-deny\n"
+                      : std::string(
+                            "l7: the gateway drops the deciding packet and marks the flow "
+                            "denied: later packets in both directions are dropped\n");
+    return s;
+}
+
 }  // namespace
 
 int explain(const Args& args, std::ostream& out, std::ostream& err) {
@@ -63,6 +241,11 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
     ot.str({"--arrival"}, "clinical|core", arrival, "port the packet arrives on");
     ot.str({"--icmp-type"}, "T", icmp, "ICMP type");
     ot.str({"--format"}, "text|json", fmt, "output format (default text)");
+    std::string payload_hex, payload_file;
+    ot.str({"--payload"}, "HEX", payload_hex,
+           "first client payload, in hex (spaces, ':' or '-' allowed): shows the L7 step");
+    ot.str({"--payload-file"}, "FILE", payload_file,
+           "first client payload, raw bytes from FILE: shows the L7 step");
     std::vector<std::string> pos;
     if (int rc = parse_args(ot, "explain", args, &pos, out, err); rc >= 0) return rc;
     if (pos.size() > 1) {
@@ -136,6 +319,35 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
         }
         t.icmp_type = static_cast<int16_t>(num);
     }
+    std::optional<std::vector<uint8_t>> payload;
+    if (!payload_hex.empty() && !payload_file.empty()) {
+        err << "wardgate explain: give --payload or --payload-file, not both\n";
+        return kExitUsage;
+    }
+    if ((!payload_hex.empty() || !payload_file.empty()) && !ported) {
+        err << "wardgate explain: a payload only applies to tcp and udp\n";
+        return kExitUsage;
+    }
+    if (!payload_hex.empty()) {
+        payload = l7::parse_hex(payload_hex, &e);
+        if (!payload) {
+            err << "wardgate explain: --payload: " << e << "\n";
+            return kExitUsage;
+        }
+    } else if (!payload_file.empty()) {
+        // Only the first bytes can decide; a first payload larger than this is
+        // cut (the gateway itself looks at no more than its per-flow budget).
+        constexpr size_t kMaxPayloadFile = 64 * 1024;
+        std::ifstream in(payload_file, std::ios::binary);
+        if (!in) {
+            err << "wardgate explain: --payload-file: cannot read " << payload_file << "\n";
+            return kExitUsage;
+        }
+        std::vector<uint8_t> bytes(kMaxPayloadFile);
+        in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
+        bytes.resize(size_t(in.gcount()));
+        payload = std::move(bytes);
+    }
     for (auto [val, dest, name] :
          {std::tuple{&smac, &t.src_mac, "--src-mac"}, std::tuple{&dmac, &t.dst_mac, "--dst-mac"}}) {
         if (val->empty()) continue;
@@ -178,6 +390,18 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
     }
 
     auto dec = policy::evaluate(p, t);
+    L7Step l7;
+    if (payload) l7 = l7_step(p, dec, *payload);
+    // An L7 violation turns the rule's allow into the class's deny or would-deny.
+    policy::Verdict final_verdict = dec.verdict;
+    if (l7.violation && dec.verdict == policy::Verdict::Allow) {
+        const auto& r = p.rules[dec.rule];
+        bool monitor = r.owner_class < p.classes.size() &&
+                       p.classes[r.owner_class].mode == policy::Mode::Monitor;
+        final_verdict = monitor ? policy::Verdict::WouldDeny : policy::Verdict::Deny;
+    }
+    std::string by = tier_name(dec.tier);
+    if (l7.violation) by += " + l7 (" + l7.reason + ")";
     std::string rule_name, rule_loc;
     if (dec.tier == policy::Tier::Bypass && dec.rule < p.bypass.size()) {
         rule_name = "bypass/" + p.bypass[dec.rule].name;
@@ -212,7 +436,8 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
         nlohmann::ordered_json j;
         j["policy"] = {{"name", p.name}, {"content_hash", p.content_hash}, {"commit", p.commit}};
         j["flow"] = flow;
-        j["verdict"] = policy::verdict_name(dec.verdict);
+        j["verdict"] = policy::verdict_name(final_verdict);
+        if (l7.given) j["l4_verdict"] = policy::verdict_name(dec.verdict);
         j["tier"] = tier_name(dec.tier);
         j["reason"] = dec.reason;
         j["rule"] = rule_name;
@@ -223,6 +448,7 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
             j["destination"] = ident(dec.dst);
         }
         j["trace"] = dec.trace;
+        if (l7.given) j["l7"] = l7.json;
         out << j.dump(2) << "\n";
         return kExitOk;
     }
@@ -230,7 +456,11 @@ int explain(const Args& args, std::ostream& out, std::ostream& err) {
         << (p.commit.empty() ? "" : ", commit " + p.commit.substr(0, 12)) << ")\n";
     out << "flow: " << flow << "\n";
     for (auto& step : dec.trace) out << "  " << step << "\n";
-    out << "=> " << policy::verdict_name(dec.verdict) << " by tier " << tier_name(dec.tier);
+    if (l7.given) {
+        std::istringstream lines(l7.text);
+        for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+    }
+    out << "=> " << policy::verdict_name(final_verdict) << " by tier " << by;
     if (!rule_name.empty()) out << ", " << rule_name << " (" << rule_loc << ")";
     out << "\n";
     return kExitOk;

@@ -1,6 +1,7 @@
 #include "policy/analysis.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "policy/net.hpp"
@@ -106,6 +107,73 @@ class CoverIndex {
     std::unordered_map<uint64_t, Bucket> buckets_;
 };
 
+// --- protocol constraints -------------------------------------------------
+
+const char* proto_text(Proto p) {
+    switch (p) {
+        case Proto::Tcp:
+            return "tcp";
+        case Proto::Udp:
+            return "udp";
+        case Proto::Icmp:
+            return "icmp";
+        case Proto::Icmpv6:
+            return "icmpv6";
+        case Proto::Any:
+            break;
+    }
+    return "any";
+}
+
+bool has_port(const std::vector<PortRange>& ports, uint16_t port) {
+    return std::any_of(ports.begin(), ports.end(),
+                       [&](const PortRange& r) { return r.lo <= port && port <= r.hi; });
+}
+
+std::string quoted_list(const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& x : v) s += (s.empty() ? "'" : ", '") + x + "'";
+    return s;
+}
+
+// Ports whose first client bytes are a TLS ClientHello: DICOM over TLS (2762,
+// PS3.15 annex B), HTTPS (443). A dicom or hl7 check there sees only the
+// handshake and denies every connection.
+constexpr uint16_t kTlsPorts[] = {443, 2762};
+
+// Why an AE-title pattern can never equal a parsed title (empty when it can):
+// titles are compared with their space padding trimmed on both sides, are at
+// most 16 characters, and the parser refuses backslashes and non-printables.
+std::string ae_pattern_problem(const std::string& pat) {
+    bool prefix = !pat.empty() && pat.back() == '*';
+    std::string_view s(pat);
+    if (prefix) s.remove_suffix(1);
+    if (s.empty()) return {};  // a lone "*": anything
+    if (s.size() > 16) return "is longer than an AE title (16 characters)";
+    if (s.front() == ' ') return "starts with a space (titles are compared with padding trimmed)";
+    if (!prefix && s.back() == ' ')
+        return "ends with a space (titles are compared with padding trimmed)";
+    for (unsigned char c : s)
+        if (c == '\\' || c < 0x20 || c > 0x7e)
+            return "has a character an AE title cannot hold (backslash or non-printable)";
+    return {};
+}
+
+// Why an HL7 pattern can never equal what the parser extracts: the first
+// component of MSH-3 (sending_applications), components 1-2 of MSH-9 joined by
+// '^' (message_types).
+std::string hl7_pattern_problem(const std::string& pat, bool message_type) {
+    std::string_view s(pat);
+    if (!s.empty() && s.back() == '*') s.remove_suffix(1);
+    size_t carets = size_t(std::count(s.begin(), s.end(), '^'));
+    if (message_type && carets > 1)
+        return "has more than two components: only MSH-9.1^MSH-9.2 (e.g. ORU^R01) is compared, "
+               "never the message structure";
+    if (!message_type && carets > 0)
+        return "has a '^': only the first component of MSH-3 (the namespace ID) is compared";
+    return {};
+}
+
 }  // namespace
 
 bool rule_covers(const Rule& outer, const Rule& inner) {
@@ -118,6 +186,80 @@ bool rule_covers(const Rule& outer, const Rule& inner) {
     if (!outer.constraints.empty() && !(outer.constraints == inner.constraints)) return false;
     return endpoint_covers(outer.initiator, inner.initiator) &&
            endpoint_covers(outer.responder, inner.responder);
+}
+
+void analyse_constraints(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
+    for (const Rule& r : p.rules) {
+        const ProtocolConstraints& c = r.constraints;
+        if (c.empty()) continue;
+        auto warn = [&](const char* code, const std::string& msg) {
+            out.push_back({Severity::Warning, code, r.loc, "rule '" + r.name + "': " + msg});
+        };
+        struct Check {
+            const char* name;
+            bool on;
+            Proto proto;
+        };
+        bool dicom = !c.dicom_calling_ae.empty() || !c.dicom_called_ae.empty();
+        bool hl7 = !c.hl7_sending_application.empty() || !c.hl7_message_types.empty();
+        const Check checks[] = {{"dicom", dicom, Proto::Tcp},
+                                {"hl7", hl7, Proto::Tcp},
+                                {"smb", c.smb_deny_v1, Proto::Tcp},
+                                {"ntp", !c.ntp_modes.empty(), Proto::Udp}};
+        for (const Check& k : checks) {
+            if (!k.on) continue;
+            if (r.proto != k.proto) {
+                warn("constraint-never-applies",
+                     std::string(k.name) + " constraint on " +
+                         (r.proto == Proto::Any
+                              ? std::string("a rule of any protocol")
+                              : "a " + std::string(proto_text(r.proto)) + " rule") +
+                         ": it is a " + proto_text(k.proto) +
+                         " protocol, so the check never applies. Say 'proto: " +
+                         proto_text(k.proto) + "'");
+                continue;
+            }
+            if (r.dports.empty()) {
+                warn("constraint-port",
+                     std::string(k.name) + " constraint on every " + proto_text(k.proto) +
+                         " port of the peer: any other protocol to it is judged as " + k.name +
+                         " and denied. List the ports that carry " + k.name);
+                continue;
+            }
+            std::string name = k.name;
+            if (name == "ntp" && !has_port(r.dports, 123))
+                warn("constraint-port",
+                     "ntp constraint on ports without port 123: NTP clients query port 123, so "
+                     "every datagram this rule allows is judged as NTP and likely denied");
+            if (name == "smb" && !has_port(r.dports, 445) && !has_port(r.dports, 139))
+                warn("constraint-port",
+                     "smb constraint on ports without 445 or 139 (SMB's ports): whatever these "
+                     "ports carry is judged as SMB and likely denied");
+            if (name == "dicom" || name == "hl7")
+                for (uint16_t tls : kTlsPorts)
+                    if (has_port(r.dports, tls))
+                        warn("constraint-tls-port",
+                             name + " constraint on port " + std::to_string(tls) +
+                                 ", which carries TLS: the first client message is a ClientHello, "
+                                 "so every connection is denied (" +
+                                 (name == "dicom" ? "dicom_not_associate_rq" : "hl7_not_mllp") +
+                                 "). Allow the TLS port in a rule of its own without the "
+                                 "constraint (TLS authenticates the peer there)");
+        }
+        auto patterns = [&](const char* list, const std::vector<std::string>& v, auto problem) {
+            for (auto& pat : v)
+                if (std::string why = problem(pat); !why.empty())
+                    warn("constraint-never-matches", std::string(list) + " entry '" + pat + "' " +
+                                                         why + ", so it never matches (" + list +
+                                                         ": " + quoted_list(v) + ")");
+        };
+        patterns("calling_ae_titles", c.dicom_calling_ae, ae_pattern_problem);
+        patterns("called_ae_titles", c.dicom_called_ae, ae_pattern_problem);
+        patterns("sending_applications", c.hl7_sending_application,
+                 [](const std::string& x) { return hl7_pattern_problem(x, false); });
+        patterns("message_types", c.hl7_message_types,
+                 [](const std::string& x) { return hl7_pattern_problem(x, true); });
+    }
 }
 
 void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
@@ -199,6 +341,7 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
                      ". Add egress/ingress rules");
         }
     }
+    analyse_constraints(p, out);
 }
 
 }  // namespace wg::policy

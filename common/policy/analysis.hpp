@@ -1,7 +1,7 @@
 // Whole-policy checks that need the compiled form: rules shadowed or made
 // redundant by others, classes with no members, members whose class has no
-// rules. Findings are warnings: the policy is valid but probably not what
-// its author meant.
+// rules, protocol constraints that cannot work. Findings are warnings: the
+// policy is valid but probably not what its author meant.
 #pragma once
 
 #include <vector>
@@ -15,6 +15,14 @@ namespace wg::policy {
 // conservative test: false when it cannot tell).
 bool rule_covers(const Rule& outer, const Rule& inner);
 
+// Every check below; the constraint checks are part of it.
 void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out);
+
+// Protocol constraints that can never do what their author meant: on a
+// protocol or ports that cannot carry the protocol, on a TLS port (nothing
+// readable), on every port of a peer, or patterns no parsed value can equal
+// (codes constraint-never-applies, constraint-port, constraint-tls-port,
+// constraint-never-matches). Warnings, like the rest of the analysis.
+void analyse_constraints(const CompiledPolicy& p, std::vector<Diagnostic>& out);
 
 }  // namespace wg::policy

@@ -36,7 +36,13 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
     Map m(ctx, n, "constraints of " + what, names::kConstraintKeys);
     if (!m.valid()) return c;
     auto strings = [&](const Map& sub, std::string_view key, std::vector<std::string>& out) {
-        if (auto v = sub.str_list(key))
+        auto v = sub.str_list(key);
+        // An empty list compiles to "unrestricted", not "nothing": say so.
+        if (v && v->empty())
+            ctx.warning(sub.key_loc(key), "constraint-empty-list",
+                        "'" + std::string(key) + "' is an empty list, which restricts nothing " +
+                            "(the same as leaving it out); list the allowed values");
+        if (v)
             for (auto& [s, at] : *v) {
                 if (s.empty() || s.size() > 64) {
                     ctx.error(at, "bad-value",
@@ -71,6 +77,10 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
             if (!v->IsSequence()) {
                 ctx.error(*v, "bad-value", "'modes' of ntp constraints must be a list of 1-7");
             } else {
+                if (v->size() == 0)
+                    ctx.warning(ctx.loc(*v), "constraint-empty-list",
+                                "'modes' is an empty list, which restricts nothing (the same as "
+                                "leaving it out); list the allowed modes, e.g. [3]");
                 for (const auto& item : *v)
                     if (auto x = yaml::to_uint(ctx, item, "NTP mode", 1, 7))
                         c.ntp_modes.push_back(static_cast<uint8_t>(*x));
