@@ -48,7 +48,21 @@
     /* TCP data offset / UDP length inconsistent with the packet */ \
     X(BadL4Header, "bad_l4_header")                                 \
     /* more than two 802.1Q/802.1ad tags */                         \
-    X(VlanStackTooDeep, "vlan_stack_too_deep")
+    X(VlanStackTooDeep, "vlan_stack_too_deep")                      \
+    /* frame admission: policy/admission.hpp */                     \
+    X(StackedVlan, "stacked_vlan")                                  \
+    X(BadIpv4Checksum, "bad_ipv4_checksum")                         \
+    X(BadTcpFlags, "bad_tcp_flags")                                 \
+    X(PortZero, "port_zero")                                        \
+    X(UdpLengthShort, "udp_length_short")                           \
+    X(Ipv6RoutingHeader0, "ipv6_routing_header0")                   \
+    X(BadArp, "bad_arp")                                            \
+    X(NdHopLimit, "nd_hop_limit")                                   \
+    X(BadSourceMac, "bad_source_mac")                               \
+    X(OversizeFrame, "oversize_frame")                              \
+    X(BadL4Checksum, "bad_l4_checksum")                             \
+    /* source never valid on its arrival port */                    \
+    X(InvalidSource, "invalid_source")
 
 namespace wg::contract {
 

@@ -39,6 +39,18 @@ TEST_CASE("reason codes and names are the audit contract", "[contract]") {
         {21, "reply_without_flow"},
         {22, "bad_l4_header"},
         {23, "vlan_stack_too_deep"},
+        {24, "stacked_vlan"},
+        {25, "bad_ipv4_checksum"},
+        {26, "bad_tcp_flags"},
+        {27, "port_zero"},
+        {28, "udp_length_short"},
+        {29, "ipv6_routing_header0"},
+        {30, "bad_arp"},
+        {31, "nd_hop_limit"},
+        {32, "bad_source_mac"},
+        {33, "oversize_frame"},
+        {34, "bad_l4_checksum"},
+        {35, "invalid_source"},
     };
     REQUIRE(kReasonCount >= pinned.size());
     for (auto& [code, name] : pinned) {
