@@ -31,6 +31,7 @@ struct PacketMeta {
     uint8_t proto = 0;             // IP protocol (after IPv6 extension headers)
     uint8_t tcp_flags = 0;
     uint8_t icmp_type = 0, icmp_code = 0;
+    uint8_t ttl = 0;         // IPv4 TTL / IPv6 hop limit
     uint8_t frag = 0;        // 0 = not a fragment, 1 = first fragment, 2 = later fragment
     uint8_t vlan_depth = 0;  // 0 untagged, 1 802.1Q, 2 QinQ
     uint16_t vlan = 0;       // outer VLAN id, 0 = untagged
@@ -40,6 +41,9 @@ struct PacketMeta {
     uint16_t frag_offset = 0;       // in 8-byte units
     uint16_t l3_offset = 0, l4_offset = 0;
     uint16_t l4_len = 0;  // bytes of L4 header+payload present in this packet
+    // Frame admission checks this frame fails (policy::AdmissionCheck bits);
+    // the policy's admission profile decides which of them drop it.
+    uint16_t anomalies = 0;
     uint8_t src_mac[6] = {}, dst_mac[6] = {};
     alignas(8) uint8_t src[16] = {};  // network order; IPv4 in [0..3], rest zero
     alignas(8) uint8_t dst[16] = {};

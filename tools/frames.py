@@ -46,6 +46,9 @@ def udp(src, dst, sport, dport, data=b"\0" * 32, seq=0):
 
 def syn(src, dst, sport, dport, seq=0):
     t = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+    # A correct TCP checksum: the gateway's frame admission verifies it.
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(t))
+    t = t[:16] + struct.pack("!H", _csum(pseudo + t)) + t[18:]
     return _eth(_ip(src, dst, 6, t, seq))
 
 

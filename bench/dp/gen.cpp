@@ -75,6 +75,7 @@ Workload make_workload(const PolicySpec& s) {
     const uint8_t fam = s.family;
     p.name = "bench-" + std::to_string(s.rules) + "r-" + std::to_string(s.hosts) + "h-v" +
              std::to_string(fam);
+    p.admission = s.admission;
 
     const unsigned guard = s.rules >= 100 ? std::min(10u, s.rules / 100) : 1u;
     unsigned classes = std::clamp(s.rules / 50, 2u, 200u);

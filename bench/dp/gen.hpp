@@ -21,6 +21,8 @@ struct PolicySpec {
     unsigned hosts = 10000;  // clinical inventory hosts
     uint8_t family = 4;      // 4 | 6
     bool monitor = false;    // every class in monitor mode
+    // Frame admission profile (default: strict).
+    policy::Admission admission;
     uint64_t seed = 1;
 };
 

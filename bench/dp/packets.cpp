@@ -114,6 +114,19 @@ uint16_t stamp(rte_mbuf* m, const Flow& f, uint16_t size_fcs, bool reverse, uint
         u->dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(len - sizeof(rte_ether_hdr) - l3len));
         u->dgram_cksum = 0;
     }
+    // Correct transport checksums: frame admission verifies them (in
+    // software here: net_null/mbufs carry no RX checksum flags).
+    if (f.family == 4) {
+        const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(l4 - l3len);
+        if (f.proto == 6) reinterpret_cast<rte_tcp_hdr*>(l4)->cksum = rte_ipv4_udptcp_cksum(ip, l4);
+    } else {
+        const auto* ip = reinterpret_cast<const rte_ipv6_hdr*>(l4 - l3len);
+        const uint16_t c = rte_ipv6_udptcp_cksum(ip, l4);
+        if (f.proto == 6)
+            reinterpret_cast<rte_tcp_hdr*>(l4)->cksum = c;
+        else
+            reinterpret_cast<rte_udp_hdr*>(l4)->dgram_cksum = c;
+    }
     m->l2_len = sizeof(rte_ether_hdr);
     m->l3_len = static_cast<uint16_t>(l3len);
     return size_fcs;

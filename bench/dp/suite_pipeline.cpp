@@ -179,11 +179,16 @@ struct CaseSpec {
     uint8_t family = 4;
     SizeMix size = SizeMix::B64;
     unsigned rules = 1000, hosts = 10000, flows = 100000;
+    // Frame admission profile: "strict" (the default: every check, software
+    // transport checksums since bench mbufs carry no RX flags), "nic" (every
+    // check, checksums from NIC flags only), "off" (nothing checked). The
+    // admission rows compare the three on one path in the same run.
+    std::string admission = "strict";
     bool monitor() const { return path.rfind("monitor", 0) == 0; }
     std::string id() const {
         return "pipeline/" + path + "/v" + std::to_string(family) + "/" + size_name(size) + "/" +
                std::to_string(rules) + "r/" + std::to_string(hosts) + "h/" + std::to_string(flows) +
-               "f";
+               "f" + (admission == "strict" ? "" : "/admission-" + admission);
     }
 };
 
@@ -250,6 +255,7 @@ nlohmann::json run_case(const SuiteContext& c, const CaseSpec& cs, PolicyEnv& en
     j["size"] = size_name(cs.size);
     j["mean_frame_bytes"] = mean_frame_size(cs.size, cs.family, cs.path == "bypass" ? 17 : 6);
     j["rules"] = cs.rules;
+    j["admission"] = cs.admission;
     j["hosts"] = cs.hosts;
     j["flows"] = per_packet_new ? flows.size() : cs.flows;
     j["zipf_s"] = per_packet_new ? 0.0 : 0.99;
@@ -287,6 +293,8 @@ std::vector<CaseSpec> matrix(bool quick) {
         add("new_denied", 4, SizeMix::B64, 10, 1000, 0);
         add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
         add("monitor_new", 4, SizeMix::B64, 10, 1000, 0);
+        add("established", 4, SizeMix::B64, 10, 1000, 1000);
+        v.back().admission = "off";
         return v;
     }
     // Policy size paired with inventory size: 10 rules / 1,000 hosts,
@@ -306,6 +314,20 @@ std::vector<CaseSpec> matrix(bool quick) {
     add("bypass", 6, SizeMix::B64, 10000, 100000, 100000);
     add("monitor_new", 4, SizeMix::B64, 10000, 100000, 0);
     add("monitor_established", 4, SizeMix::B64, 10000, 100000, 100000);
+    // Cost of frame admission: the same paths with admission off, checksums
+    // from NIC flags only, and the strict default (rows above / in quick).
+    for (const char* a : {"off", "nic"}) {
+        add("established", 4, SizeMix::B64, 10, 1000, 1000);
+        v.back().admission = a;
+        add("established", 4, SizeMix::Imix, 10, 1000, 1000);
+        v.back().admission = a;
+        add("new_denied", 4, SizeMix::B64, 10, 1000, 0);
+        v.back().admission = a;
+        add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
+        v.back().admission = a;
+    }
+    add("established", 4, SizeMix::Imix, 10, 1000, 1000);
+    add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
     return v;
 }
 
@@ -316,15 +338,15 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
     auto cases = matrix(c.quick);
     // Group by policy so each is built and installed once.
     std::stable_sort(cases.begin(), cases.end(), [](const CaseSpec& a, const CaseSpec& b) {
-        return std::tuple(a.monitor(), a.family, a.rules, a.hosts) <
-               std::tuple(b.monitor(), b.family, b.rules, b.hosts);
+        return std::tuple(a.monitor(), a.family, a.rules, a.hosts, a.admission) <
+               std::tuple(b.monitor(), b.family, b.rules, b.hosts, b.admission);
     });
     nlohmann::json out = nlohmann::json::array(), policies = nlohmann::json::array();
     std::unique_ptr<PolicyEnv> env;
-    std::tuple<bool, uint8_t, unsigned, unsigned> key{};
+    std::tuple<bool, uint8_t, unsigned, unsigned, std::string> key{};
     for (const auto& cs : cases) {
         if (!c.filter.empty() && cs.id().find(c.filter) == std::string::npos) continue;
-        const auto k = std::tuple(cs.monitor(), cs.family, cs.rules, cs.hosts);
+        const auto k = std::tuple(cs.monitor(), cs.family, cs.rules, cs.hosts, cs.admission);
         if (!env || k != key) {
             env.reset();
             PolicySpec ps;
@@ -332,12 +354,15 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
             ps.hosts = cs.hosts;
             ps.family = cs.family;
             ps.monitor = cs.monitor();
+            if (cs.admission == "off") ps.admission.enforced = 0;
+            if (cs.admission == "nic") ps.admission.checksum = policy::ChecksumMode::Nic;
             env = std::make_unique<PolicyEnv>(ps);
             key = k;
             policies.push_back({{"rules", cs.rules},
                                 {"hosts", cs.hosts},
                                 {"family", cs.family},
                                 {"monitor", cs.monitor()},
+                                {"admission", cs.admission},
                                 {"image_bytes", env->image.size()},
                                 {"encode_ms", env->encode_ms},
                                 {"install_ms", env->install_ms},

@@ -81,7 +81,21 @@
     /* L7: data beyond the prefix, held until the verdict */        \
     X(L7OutOfOrder, "l7_out_of_order")                              \
     /* L7: later packet of a flow denied on its payload */          \
-    X(L7FlowDenied, "l7_flow_denied")
+    X(L7FlowDenied, "l7_flow_denied")                               \
+    /* frame admission: policy/admission.hpp */                     \
+    X(StackedVlan, "stacked_vlan")                                  \
+    X(BadIpv4Checksum, "bad_ipv4_checksum")                         \
+    X(BadTcpFlags, "bad_tcp_flags")                                 \
+    X(PortZero, "port_zero")                                        \
+    X(UdpLengthShort, "udp_length_short")                           \
+    X(Ipv6RoutingHeader0, "ipv6_routing_header0")                   \
+    X(BadArp, "bad_arp")                                            \
+    X(NdHopLimit, "nd_hop_limit")                                   \
+    X(BadSourceMac, "bad_source_mac")                               \
+    X(OversizeFrame, "oversize_frame")                              \
+    X(BadL4Checksum, "bad_l4_checksum")                             \
+    /* source never valid on its arrival port */                    \
+    X(InvalidSource, "invalid_source")
 
 namespace wg::contract {
 

@@ -23,9 +23,11 @@
 //    an identical prefix on both sides is a compile error). A packet
 //    arriving on the clinical port whose source belongs to the core side (or
 //    the reverse) is dropped as spoofed; an address in neither is not.
-//  * Essentials on IP: DHCP is UDP with both ports in {67,68} or both in
-//    {546,547}; ND is ICMPv6 types 133-137; IGMP is IP protocol 2 and MLD is
-//    ICMPv6 types 130-132 and 143.
+//  * Essentials on IP: DHCP is UDP 68->67 or 67->68 (DHCPv4 client/server)
+//    or 546->547 or 547->546 (DHCPv6); other port pairs are ordinary
+//    traffic. ND is ICMPv6 types 133-137; IGMP is IP protocol 2 and MLD is
+//    ICMPv6 types 130-132 and 143 (configured separately).
+//  * Admission (policy/admission.hpp) runs before everything else.
 //  * Order, fixed: essentials (VLAN scope, L2 control, non-IP, DHCP, ND,
 //    IGMP/MLD) -> telemetry bypass -> side anti-spoofing -> identity ->
 //    guardrails (deny beats any allow) -> class allow rules -> defaults.
@@ -51,6 +53,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "policy/admission.hpp"
 
 namespace wg::policy {
 
@@ -186,7 +190,8 @@ struct Essentials {
     L2Action arp = L2Action::Forward;
     L2Action ipv6_nd = L2Action::Forward;    // ICMPv6 133-137
     L2Action dhcp = L2Action::Forward;       // UDP 67/68, DHCPv6 546/547
-    L2Action igmp = L2Action::Forward;       // IGMP and MLD (ICMPv6 130-132, 143)
+    L2Action igmp = L2Action::Forward;       // IGMP (IP protocol 2)
+    L2Action mld = L2Action::Forward;        // MLD (ICMPv6 130-132, 143); loader: as igmp
     L2Action stp = L2Action::Forward;        // 01:80:c2:00:00:00 BPDUs
     L2Action lldp = L2Action::Forward;       // ethertype 0x88cc
     L2Action eapol = L2Action::Forward;      // ethertype 0x888e
@@ -227,6 +232,7 @@ struct CompiledPolicy {
     std::vector<BypassEntry> bypass;
     Essentials essentials;
     Settings settings;
+    Admission admission;  // frame admission profile (policy/admission.hpp)
 };
 
 }  // namespace wg::policy

@@ -35,6 +35,7 @@ class Resolver {
         p.name = s_.name;
         p.essentials = s_.essentials;
         p.settings = s_.settings;
+        p.admission = s_.admission;
         empty_policy_checks();
         zones(p);
         classes(p);

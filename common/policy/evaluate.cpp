@@ -167,14 +167,15 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
         return finish(a == L2Action::Drop ? Verdict::Deny : Verdict::Allow, Tier::Essentials,
                       std::string("essential-") + what);
     };
-    bool dhcp4 = (t.sport == 67 || t.sport == 68) && (t.dport == 67 || t.dport == 68);
-    bool dhcp6 = (t.sport == 546 || t.sport == 547) && (t.dport == 546 || t.dport == 547);
+    // Client->server and server->client only (RFC 2131, RFC 8415).
+    bool dhcp4 = (t.sport == 68 && t.dport == 67) || (t.sport == 67 && t.dport == 68);
+    bool dhcp6 = (t.sport == 546 && t.dport == 547) || (t.sport == 547 && t.dport == 546);
     if (t.proto == 17 && (dhcp4 || dhcp6)) return essential(e.dhcp, "dhcp");
     if (t.proto == 58 && t.icmp_type >= 133 && t.icmp_type <= 137)
         return essential(e.ipv6_nd, "nd");
     if (t.proto == 2) return essential(e.igmp, "igmp");
     if (t.proto == 58 && ((t.icmp_type >= 130 && t.icmp_type <= 132) || t.icmp_type == 143))
-        return essential(e.igmp, "mld");
+        return essential(e.mld, "mld");
     tr.push_back("essentials: not an essential protocol");
 
     // 2. Telemetry bypass.

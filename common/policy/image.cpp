@@ -132,8 +132,8 @@ struct Enc {
             loc(b.loc);
         }
         const auto& e = p.essentials;
-        for (auto a : {e.arp, e.ipv6_nd, e.dhcp, e.igmp, e.stp, e.lldp, e.eapol, e.other_non_ip,
-                       e.untagged, e.other_vlan})
+        for (auto a : {e.arp, e.ipv6_nd, e.dhcp, e.igmp, e.mld, e.stp, e.lldp, e.eapol,
+                       e.other_non_ip, e.untagged, e.other_vlan})
             w.put(a);
         w.put<uint32_t>(uint32_t(e.vlans.size()));
         for (auto v : e.vlans) w.put<uint16_t>(v);
@@ -147,6 +147,9 @@ struct Enc {
         w.put_bool(s.quarantine_scanners);
         w.put<uint32_t>(s.quarantine_s);
         w.put<uint32_t>(s.audit_per_source_per_sec);
+        w.put<uint32_t>(p.admission.enforced);
+        w.put<uint16_t>(p.admission.mtu);
+        w.put(p.admission.checksum);
         w.put_str(p.name);
     }
 };
@@ -312,7 +315,7 @@ struct Dec {
             b.loc = loc();
         }
         auto& e = p.essentials;
-        for (auto* a : {&e.arp, &e.ipv6_nd, &e.dhcp, &e.igmp, &e.stp, &e.lldp, &e.eapol,
+        for (auto* a : {&e.arp, &e.ipv6_nd, &e.dhcp, &e.igmp, &e.mld, &e.stp, &e.lldp, &e.eapol,
                         &e.other_non_ip, &e.untagged, &e.other_vlan})
             *a = get_enum<L2Action>(r, "essentials action", 2);
         e.vlans.resize(r.get_count(2, "vlans"));
@@ -327,6 +330,11 @@ struct Dec {
         s.quarantine_scanners = r.get_bool("quarantine_scanners");
         s.quarantine_s = r.get<uint32_t>("quarantine seconds");
         s.audit_per_source_per_sec = r.get<uint32_t>("audit rate");
+        p.admission.enforced = r.get<uint32_t>("admission checks");
+        if (p.admission.enforced & ~kAllAdmissionChecks)
+            throw wire::DecodeError("unknown admission check bits");
+        p.admission.mtu = r.get<uint16_t>("admission mtu");
+        p.admission.checksum = get_enum<ChecksumMode>(r, "checksum mode", 1);
         p.name = r.get_str("policy name", limits::kMaxStringBytes);
     }
 };

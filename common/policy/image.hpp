@@ -12,7 +12,8 @@
 
 namespace wg::policy {
 
-inline constexpr uint32_t kImageSchemaVersion = 1;
+// 2: essentials.mld, the admission profile.
+inline constexpr uint32_t kImageSchemaVersion = 2;
 
 class ImageError : public std::runtime_error {
   public:

@@ -55,6 +55,7 @@ void Loader::gateway(FileCtx& ctx, const YAML::Node& doc) {
     if (auto e = m.get("essentials")) essentials(ctx, *e);
     if (auto st = m.get("settings")) settings(ctx, *st);
     if (auto g = m.get("address_groups")) groups(ctx, *g);
+    if (auto a = m.get("admission")) admission(ctx, *a);
 }
 
 void Loader::essentials(FileCtx& ctx, const YAML::Node& n) {
@@ -69,6 +70,8 @@ void Loader::essentials(FileCtx& ctx, const YAML::Node& n) {
     l2("ipv6_nd", e.ipv6_nd);
     l2("dhcp", e.dhcp);
     l2("igmp", e.igmp);
+    e.mld = e.igmp;  // MLD follows IGMP unless set on its own
+    l2("mld", e.mld);
     l2("stp", e.stp);
     l2("lldp", e.lldp);
     l2("eapol", e.eapol);

@@ -76,6 +76,9 @@ class Loader {
     void settings(FileCtx& ctx, const YAML::Node& n);
     void groups(FileCtx& ctx, const YAML::Node& n);
 
+    // load_admission.cpp
+    void admission(FileCtx& ctx, const YAML::Node& n);
+
     // load_class.cpp
     void device_class(FileCtx& ctx, const YAML::Node& doc);
 

@@ -71,16 +71,18 @@ constexpr std::string_view proto(Proto v) {
 // Keys accepted per object, in the loader's order.
 using Keys = std::span<const std::string_view>;
 inline constexpr std::string_view kGatewayKeys[] = {
-    "apiVersion", "kind",    "name",          "description", "zones",    "clinical_space",
-    "core_space", "unknown", "spoofed_class", "essentials",  "settings", "address_groups"};
+    "apiVersion",     "kind",           "name",     "description",   "zones",
+    "clinical_space", "core_space",     "unknown",  "spoofed_class", "essentials",
+    "settings",       "address_groups", "admission"};
 inline constexpr std::string_view kUnknownKeys[] = {"mode", "default_action", "on_failure",
                                                     "new_flows_per_sec", "new_flows_burst"};
 inline constexpr std::string_view kEssentialsKeys[] = {
-    "arp",   "ipv6_nd",      "dhcp",  "igmp",     "stp",       "lldp",
-    "eapol", "other_non_ip", "vlans", "untagged", "other_vlan"};
+    "arp",   "ipv6_nd",      "dhcp",  "igmp",     "stp",        "lldp",
+    "eapol", "other_non_ip", "vlans", "untagged", "other_vlan", "mld"};
 inline constexpr std::string_view kSettingsKeys[] = {
     "on_failure",          "flow_timeouts",      "new_flows_per_sec",       "new_flows_burst",
     "quarantine_scanners", "quarantine_seconds", "audit_per_source_per_sec"};
+inline constexpr std::string_view kAdmissionKeys[] = {"mtu", "transport_checksum", "qinq", "relax"};
 inline constexpr std::string_view kFlowTimeoutKeys[] = {"tcp_syn", "tcp_established", "tcp_closed",
                                                         "udp", "other"};
 inline constexpr std::string_view kDeviceClassKeys[] = {"apiVersion",
@@ -130,6 +132,7 @@ inline constexpr SchemaObject kSchemaObjects[] = {
     {"/definitions/Gateway/properties/unknown", kUnknownKeys},
     {"/definitions/Gateway/properties/essentials", kEssentialsKeys},
     {"/definitions/Gateway/properties/settings", kSettingsKeys},
+    {"/definitions/Gateway/properties/admission", kAdmissionKeys},
     {"/definitions/Gateway/properties/settings/properties/flow_timeouts", kFlowTimeoutKeys},
     {"/definitions/DeviceClass", kDeviceClassKeys},
     {"/definitions/DeviceClass/properties/egress/items", kEgressRuleKeys},

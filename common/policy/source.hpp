@@ -90,6 +90,7 @@ struct Source {
     std::optional<Ref> spoofed_class;
     Essentials essentials;
     Settings settings;
+    Admission admission;
     std::vector<GroupSrc> groups;
     std::vector<ClassSrc> classes;
     std::vector<HostSrc> hosts;

@@ -2,8 +2,12 @@
 
 #include <cstring>
 
+#include "policy/admission.hpp"
+
 namespace wg::dp {
 namespace {
+
+using policy::AdmissionCheck;
 
 constexpr uint16_t kEthIpv4 = 0x0800, kEthArp = 0x0806, kEthIpv6 = 0x86dd;
 constexpr uint16_t kEthVlan = 0x8100, kEthQinQ = 0x88a8, kEthQinQOld = 0x9100;
@@ -21,6 +25,29 @@ inline uint32_t rd32(const uint8_t* p) {
 inline void bad(PacketMeta& m, Reason r) {
     m.kind = L2Kind::Malformed;
     m.reason = r;
+}
+
+inline void flag(PacketMeta& m, AdmissionCheck c) {
+    m.anomalies |= static_cast<uint16_t>(policy::admission_bit(c));
+}
+
+// RFC 9293 (3.10.7): after the SYN every segment carries ACK, so without ACK
+// only an opening SYN (ECN bits aside) or a bare RST is valid. SYN with FIN
+// or RST is never valid. Catches null, FIN, Xmas (FIN+PSH+URG) scans.
+inline bool tcp_flags_impossible(uint8_t f) {
+    constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20;
+    if ((f & kSyn) && (f & (kFin | kRst))) return true;
+    if (f & kAck) return false;
+    const uint8_t core = f & (kFin | kSyn | kRst | kPsh | kUrg);
+    return core != kSyn && core != kRst;
+}
+
+// RFC 791 header checksum: the one's complement sum over the header is 0xffff.
+inline bool ipv4_checksum_ok(const uint8_t* ip, uint32_t ihl) {
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < ihl; i += 2) sum += rd16(ip + i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
 }
 
 bool is_icmp_echo_like(uint8_t family, uint8_t type) {
@@ -51,6 +78,8 @@ void parse_l4(const uint8_t* l4, uint32_t avail, PacketMeta& m) {
             m.sport = rd16(l4);
             m.dport = rd16(l4 + 2);
             m.tcp_flags = l4[13];
+            if (tcp_flags_impossible(m.tcp_flags)) flag(m, AdmissionCheck::TcpFlags);
+            if (m.sport == 0 || m.dport == 0) flag(m, AdmissionCheck::PortZero);
             const uint32_t doff = uint32_t(l4[12] >> 4) * 4;
             if (doff < 20) return bad(m, Reason::BadL4Header);
             if (doff > l4_len) {
@@ -68,7 +97,11 @@ void parse_l4(const uint8_t* l4, uint32_t avail, PacketMeta& m) {
             m.dport = rd16(l4 + 2);
             const uint32_t ulen = rd16(l4 + 4);
             // In a first fragment the UDP length covers the whole datagram.
-            if (ulen < 8 || (!first_frag && ulen > l4_len)) bad(m, Reason::BadL4Header);
+            if (ulen < 8 || (!first_frag && ulen > l4_len)) return bad(m, Reason::BadL4Header);
+            // RFC 768: the UDP length covers the datagram; bytes after it
+            // inside the IP packet are a covert channel or a desync attempt.
+            if (!first_frag && ulen < l4_len) flag(m, AdmissionCheck::UdpLength);
+            if (m.sport == 0 || m.dport == 0) flag(m, AdmissionCheck::PortZero);
             return;
         }
         case kProtoIcmp:
@@ -81,6 +114,10 @@ void parse_l4(const uint8_t* l4, uint32_t avail, PacketMeta& m) {
             m.icmp_code = l4[1];
             m.dport = static_cast<uint16_t>(l4[0] << 8 | l4[1]);
             m.sport = is_icmp_echo_like(m.family, l4[0]) ? rd16(l4 + 4) : 0;
+            // RFC 4861: RS, RA, NS, NA and redirect are only accepted with hop
+            // limit 255 (proof they were not forwarded by a router).
+            if (m.family == 6 && l4[0] >= 133 && l4[0] <= 137 && m.ttl != 255)
+                flag(m, AdmissionCheck::NdHopLimit);
             return;
         }
         default:
@@ -114,6 +151,8 @@ void parse_ipv4(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& m
     }
     m.family = 4;
     m.proto = ip[9];
+    m.ttl = ip[8];
+    if (!ipv4_checksum_ok(ip, ihl)) flag(m, AdmissionCheck::Ipv4Checksum);
     std::memcpy(m.src, ip + 12, 4);
     std::memcpy(m.dst, ip + 16, 4);
     const uint16_t fo = rd16(ip + 6);
@@ -150,6 +189,7 @@ void parse_ipv6(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& m
     if (plen == 0 && wire_len > off + 40) return bad(m, Reason::BadIpHeader);
     if (off + 40 + plen > wire_len) return bad(m, Reason::TruncatedL3);
     m.family = 6;
+    m.ttl = ip[7];
     std::memcpy(m.src, ip + 8, 16);
     std::memcpy(m.dst, ip + 24, 16);
     const uint32_t end = off + 40 + plen;  // end of the IP packet in the frame
@@ -185,6 +225,11 @@ void parse_ipv6(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& m
                     m.reason = Reason::OverlappingFragment;
                 return;
             }
+        } else if (nh == 43 && h[2] == 0) {
+            // RFC 5095: type 0 routing headers are deprecated (amplification,
+            // source routing around filters).
+            flag(m, AdmissionCheck::Ipv6Rh0);
+            hl = (uint32_t(h[1]) + 1) * 8;
         } else if (nh == 51) {
             hl = (uint32_t(h[1]) + 2) * 4;  // AH counts 4-byte words
         } else {
@@ -216,6 +261,11 @@ void parse_frame(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& 
     if (len < 14) return bad(m, Reason::TruncatedL2);
     std::memcpy(m.dst_mac, p, 6);
     std::memcpy(m.src_mac, p + 6, 6);
+    // IEEE 802: a source address is an individual address, never a group
+    // (I/G bit) and never all zero.
+    if ((m.src_mac[0] & 1) || (m.src_mac[0] | m.src_mac[1] | m.src_mac[2] | m.src_mac[3] |
+                               m.src_mac[4] | m.src_mac[5]) == 0)
+        flag(m, AdmissionCheck::SourceMac);
     uint32_t off = 12;
     uint16_t et = rd16(p + off);
     while (et == kEthVlan || et == kEthQinQ || et == kEthQinQOld) {
@@ -230,6 +280,10 @@ void parse_frame(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& 
         off += 4;
         et = rd16(p + off);
     }
+    // Two tags: on an access/trunk port that is not a QinQ trunk, the inner
+    // tag would be ignored by the scope check and honoured by a switch
+    // behind us (VLAN hopping).
+    if (m.vlan_depth == 2) flag(m, AdmissionCheck::StackedVlan);
     off += 2;
     m.l3_offset = static_cast<uint16_t>(off);
     if (std::memcmp(m.dst_mac, kStpMac, 6) == 0) {
@@ -247,6 +301,10 @@ void parse_frame(const uint8_t* p, uint32_t len, uint32_t wire_len, PacketMeta& 
             // Ethernet/IPv4 ARP body is 28 bytes.
             if (wire_len < off + 28) return bad(m, Reason::TruncatedL3);
             m.kind = L2Kind::Arp;
+            // RFC 826 on Ethernet for IPv4: htype 1, ptype 0x0800, hlen 6, plen 4.
+            if (len < off + 6 || rd16(p + off) != 1 || rd16(p + off + 2) != kEthIpv4 ||
+                p[off + 4] != 6 || p[off + 5] != 4)
+                flag(m, AdmissionCheck::ArpFormat);
             return;
         case kEthLldp:
             m.kind = L2Kind::Lldp;

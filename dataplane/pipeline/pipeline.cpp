@@ -82,9 +82,13 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
     if (n > kMaxBurst) n = kMaxBurst;
     w.pkts = pkts;
     for (uint16_t i = 0; i < n && i < 4; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    // Software transport checksums only when a policy enforces them.
+    const bool verify_l4 =
+        t && t->policy().admission.checksum == policy::ChecksumMode::Verify &&
+        t->policy().admission.enforces(policy::AdmissionCheck::TransportChecksum);
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
-        parse_mbuf(pkts[i], w.meta[i]);
+        parse_mbuf(pkts[i], w.meta[i], verify_l4);
         w.bytes[i] = rte_pktmbuf_pkt_len(pkts[i]);
     }
     if (!t) return forward_all(w, pkts, n, out, tags);

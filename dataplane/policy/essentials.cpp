@@ -8,7 +8,7 @@ namespace wg::dp {
 void EssentialsTable::build(const policy::Essentials& e) {
     // Inspect is only meaningful for the VLAN scope; elsewhere it is a
     // compiler bug, and forwarding unclassified would be the unsafe reading.
-    for (A a : {e.arp, e.ipv6_nd, e.dhcp, e.igmp, e.stp, e.lldp, e.eapol, e.other_non_ip})
+    for (A a : {e.arp, e.ipv6_nd, e.dhcp, e.igmp, e.mld, e.stp, e.lldp, e.eapol, e.other_non_ip})
         if (a == A::Inspect)
             throw std::invalid_argument(
                 "essentials: 'inspect' is only valid for untagged/other_vlan");
@@ -16,6 +16,7 @@ void EssentialsTable::build(const policy::Essentials& e) {
     ipv6_nd_ = e.ipv6_nd;
     dhcp_ = e.dhcp;
     igmp_ = e.igmp;
+    mld_ = e.mld;
     stp_ = e.stp;
     lldp_ = e.lldp;
     eapol_ = e.eapol;

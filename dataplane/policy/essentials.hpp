@@ -17,7 +17,10 @@ class EssentialsTable {
     // (reason OtherVlan for VLAN-scope drops, EssentialDrop for the others).
     bool decide(const PacketMeta& m, bool& forward, Reason& reason) const {
         if (m.kind == L2Kind::Malformed) return false;  // the parser's verdict stands
-        if (scoped_ && !(vlan_bits_[m.vlan >> 6] >> (m.vlan & 63) & 1)) {
+        // With two tags (a QinQ trunk, admitted only when the profile allows
+        // it) both VIDs must be in scope: the inner one is what a switch
+        // behind us acts on.
+        if (scoped_ && (!in_scope(m.vlan) || (m.vlan_depth == 2 && !in_scope(m.inner_vlan)))) {
             const policy::L2Action a = m.vlan == 0 ? untagged_ : other_vlan_;
             if (a != policy::L2Action::Inspect) {
                 forward = a == policy::L2Action::Forward;
@@ -52,12 +55,16 @@ class EssentialsTable {
     }
 
   private:
+    bool in_scope(uint16_t vid) const { return vlan_bits_[vid >> 6] >> (vid & 63) & 1; }
+
     bool ip_control(const PacketMeta& m, policy::L2Action& a) const {
         if (m.proto == 17) {
-            // Both ports in {67,68} (DHCPv4) or both in {546,547} (DHCPv6).
-            const auto in = [](uint16_t p, uint16_t x, uint16_t y) { return p == x || p == y; };
-            if ((in(m.sport, 67, 68) && in(m.dport, 67, 68)) ||
-                (in(m.sport, 546, 547) && in(m.dport, 546, 547))) {
+            // Client->server and server->client only (RFC 2131: 68->67 and
+            // 67->68; RFC 8415: 546->547 and 547->546). Other pairs (67->67,
+            // 68->68) are not DHCP between a client and its server: policy.
+            const uint32_t pair = uint32_t(m.sport) << 16 | m.dport;
+            if (pair == (68u << 16 | 67) || pair == (67u << 16 | 68) ||
+                pair == (546u << 16 | 547) || pair == (547u << 16 | 546)) {
                 a = dhcp_;
                 return true;
             }
@@ -74,7 +81,7 @@ class EssentialsTable {
                 return true;
             }
             if ((t >= 130 && t <= 132) || t == 143) {  // MLD query/report/done, MLDv2 report
-                a = igmp_;
+                a = mld_;
                 return true;
             }
         }
@@ -83,6 +90,7 @@ class EssentialsTable {
 
     using A = policy::L2Action;
     A arp_ = A::Forward, ipv6_nd_ = A::Forward, dhcp_ = A::Forward, igmp_ = A::Forward;
+    A mld_ = A::Forward;
     A stp_ = A::Forward, lldp_ = A::Forward, eapol_ = A::Forward, other_non_ip_ = A::Drop;
     A untagged_ = A::Forward, other_vlan_ = A::Drop;
     bool scoped_ = false;

@@ -45,12 +45,42 @@ inline Bytes eth(uint16_t type, std::initializer_list<uint16_t> vlans = {}) {
     return f.u16(type);
 }
 
-// IPv4 header (no checksum: the parser does not verify it).
+// One's complement sum of 16-bit big-endian words (RFC 1071), not inverted.
+inline uint32_t sum16(const uint8_t* p, size_t n, uint32_t sum = 0) {
+    for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t(p[i] << 8 | p[i + 1]);
+    if (n & 1) sum += uint32_t(p[n - 1] << 8);
+    return sum;
+}
+inline uint16_t fold(uint32_t sum) {
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return uint16_t(~sum);
+}
+
+// IPv4 header with a correct header checksum (frame admission checks it).
 inline Bytes& ipv4(Bytes& f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t payload,
                    uint16_t frag = 0, uint16_t id = 1, std::vector<uint8_t> opts = {}) {
     const auto ihl = uint8_t(5 + opts.size() / 4);
+    const size_t at = f.b.size();
     f.u8(uint8_t(0x40 | ihl)).u8(0).u16(uint16_t(ihl * 4 + payload)).u16(id).u16(frag);
     f.u8(64).u8(proto).u16(0).u32(src).u32(dst).raw(opts);
+    const uint16_t c = fold(sum16(f.b.data() + at, ihl * 4u));
+    f.b[at + 10] = uint8_t(c >> 8);
+    f.b[at + 11] = uint8_t(c);
+    return f;
+}
+
+// Fills the TCP/UDP checksum of an untagged IPv4 frame whose L4 header
+// starts at `l4` (frame admission verifies transport checksums).
+inline std::vector<uint8_t> with_l4_checksum(std::vector<uint8_t> f, size_t l4 = 34) {
+    const uint8_t proto = f[23];
+    const size_t len = f.size() - l4;
+    const size_t at = l4 + (proto == 6 ? 16 : 6);
+    f[at] = f[at + 1] = 0;
+    uint32_t s = sum16(f.data() + 26, 8);  // pseudo-header: addresses, proto, length
+    s += proto + uint32_t(len);
+    const uint16_t c = fold(sum16(f.data() + l4, len, s));
+    f[at] = uint8_t(c >> 8);
+    f[at + 1] = uint8_t(c);
     return f;
 }
 
@@ -79,7 +109,7 @@ inline std::vector<uint8_t> tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t d
     Bytes f = eth(0x0800);
     ipv4(f, s, d, 6, 20);
     tcp(f, sp, dp, flags);
-    return f.b;
+    return with_l4_checksum(f.b);
 }
 // TCP with explicit sequence/acknowledgment numbers and a payload.
 inline std::vector<uint8_t> tcp4_seg(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp,
@@ -115,10 +145,10 @@ inline std::vector<uint8_t> icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t
     f.u8(type).u8(0).u16(0).u16(id).u16(1);
     return f.b;
 }
-// An ARP frame (the body is not looked at: essentials pass on the ethertype).
+// An ARP request, Ethernet/IPv4 (frame admission checks the format).
 inline std::vector<uint8_t> arp4() {
     Bytes f = eth(0x0806);
-    f.zeros(28);
+    f.u16(1).u16(0x0800).u8(6).u8(4).u16(1).raw(kMacA).u32(0xc6120001).zeros(6).u32(0xc6120002);
     return f.b;
 }
 

@@ -517,9 +517,77 @@ def l7_budget():
     return s
 
 
+def admission():
+    """Frame admission, strict default profile: one frame per check, each
+    dropped with its own reason before it can open a flow; a clean twin of
+    each passes."""
+    from scapy.all import IPv6ExtHdrRouting
+    s = Scenario("admission", "base")
+    # Stacked tags, outer VID in scope, inner out of scope: VLAN hopping.
+    s.add(C, e() / Dot1AD(vlan=120) / Dot1Q(vlan=999) / IP(src=PUMP, dst=MGMT) / UDP(sport=47000, dport=5000), "stacked_vlan")
+    # IPv4 header checksum wrong (RFC 791).
+    b = bytearray(raw(up() / TCP(sport=47001, dport=443, flags="S")))
+    b[24] ^= 0xff
+    s.add(C, bytes(b), "bad_ipv4_checksum")
+    # Impossible TCP flags (RFC 9293) never open a flow: SYN+FIN, SYN+RST,
+    # FIN without ACK, null, Xmas.
+    for i, fl in enumerate(["SF", "SR", "F", "", "FPU"]):
+        s.add(C, up() / TCP(sport=47010 + i, dport=443, flags=fl), "bad_tcp_flags")
+    # Port 0 (TCP source, UDP destination).
+    s.add(C, up() / TCP(sport=0, dport=443, flags="S"), "port_zero")
+    s.add(C, up() / UDP(sport=47020, dport=0) / Raw(b"zero"), "port_zero")
+    # UDP length shorter than the IP payload (RFC 768): 8 hidden bytes.
+    u = up() / UDP(sport=47021, dport=5000, len=12) / Raw(b"abcd" + b"HIDDEN!!")
+    s.add(C, u, "udp_length_short")
+    # IPv6 routing header type 0 (RFC 5095).
+    s.add(C, e() / IPv6(src=PUMP6, dst=MGMT6) / IPv6ExtHdrRouting(type=0, addresses=[MGMT6]) / TCP(sport=47022, dport=443, flags="S"), "ipv6_routing_header0")
+    # ARP that is not Ethernet/IPv4 (RFC 826).
+    s.add(C, Ether(src=PUMP_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(hwtype=6, pdst="198.18.0.1", psrc=PUMP, hwsrc=PUMP_MAC), "bad_arp")
+    s.add(C, Ether(src=PUMP_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(plen=16, pdst="198.18.0.1", psrc=PUMP, hwsrc=PUMP_MAC), "bad_arp")
+    # Neighbour solicitation with hop limit 64 (RFC 4861 requires 255): forwarded by a router.
+    s.add(K, Ether(src=ROUTER_MAC, dst=PUMP_MAC) / IPv6(src="2001:db8:18::1", dst=PUMP6, hlim=64) / ICMPv6ND_NA(tgt="2001:db8:18::1", R=1, S=1), "nd_hop_limit")
+    # Source MAC with the group bit, and all zero (IEEE 802).
+    s.add(C, e(src="03:00:00:00:00:10") / IP(src=PUMP, dst=MGMT) / TCP(sport=47023, dport=443, flags="S"), "bad_source_mac")
+    s.add(C, e(src="00:00:00:00:00:00") / IP(src=PUMP, dst=MGMT) / TCP(sport=47024, dport=443, flags="S"), "bad_source_mac")
+    # Longer than the configured MTU (1500): the virtual port does not enforce it.
+    s.add(C, up() / UDP(sport=47025, dport=5000) / Raw(b"J" * (1500 - 28 + 1)), "oversize_frame")
+    # Transport checksums wrong (TCP, UDP); UDP over IPv4 with checksum 0 means "none".
+    s.add(C, up() / TCP(sport=47026, dport=443, flags="S", chksum=0x1234), "bad_l4_checksum")
+    s.add(C, up() / UDP(sport=47027, dport=5000, chksum=0x1234) / Raw(b"data"), "bad_l4_checksum")
+    # The clean twins: all forwarded.
+    s.add(C, up() / TCP(sport=47030, dport=443, flags="S"))
+    s.add(K, down() / TCP(sport=443, dport=47030, flags="SA"))
+    s.add(C, up() / UDP(sport=47031, dport=5000, chksum=0) / Raw(b"nocsum"))
+    s.add(C, up() / UDP(sport=47032, dport=5000) / Raw(b"J" * (1500 - 28)))
+    s.add(C, Ether(src=PUMP_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=PUMP_MAC, psrc=PUMP, pdst="198.18.0.1"))
+    s.add(K, Ether(src=ROUTER_MAC, dst=PUMP_MAC) / IPv6(src="2001:db8:18::1", dst=PUMP6) / ICMPv6ND_NA(tgt="2001:db8:18::1", R=1, S=1))
+    # DHCP between client and server ports only: 67->67 is not an essential.
+    s.add(C, Ether(src=PUMP_MAC, dst="ff:ff:ff:ff:ff:ff") / IP(src=PUMP, dst="255.255.255.255") / UDP(sport=67, dport=67) / Raw(b"relay?"), "default_deny")
+    s.extra = {"counters": {"new_flows": 3, "essentials_forwarded": 2}}
+    return s
+
+
+def admission_relaxed():
+    """gateway.yaml relaxes admission: a QinQ trunk (both VIDs in scope),
+    port 0 and tcp_flags allowed, MTU 9000."""
+    s = Scenario("admission-relaxed", "admission-relaxed", ["--mtu", "9000"])
+    # Both VIDs in scope: inspected and allowed.
+    s.add(C, e() / Dot1AD(vlan=120) / Dot1Q(vlan=121) / IP(src=PUMP, dst=MGMT) / TCP(sport=48000, dport=443, flags="S"))
+    # Inner VID out of scope: still dropped, now by the VLAN scope.
+    s.add(C, e() / Dot1AD(vlan=120) / Dot1Q(vlan=999) / IP(src=PUMP, dst=MGMT) / UDP(sport=48001, dport=5000), "other_vlan")
+    # Relaxed: SYN+FIN opens a flow like a SYN; port 0 reaches policy (denied there).
+    s.add(C, up() / TCP(sport=48002, dport=443, flags="SF"))
+    s.add(C, up() / UDP(sport=0, dport=5353) / Raw(b"zero"), "default_deny")
+    # MTU 9000: a jumbo frame passes; a bad checksum is still dropped.
+    s.add(C, up() / TCP(sport=48003, dport=443, flags="S") / Raw(b"J" * 4000))
+    s.add(C, up() / TCP(sport=48004, dport=443, flags="S", chksum=1), "bad_l4_checksum")
+    s.extra = {"counters": {"new_flows": 3}}
+    return s
+
+
 SCENARIOS = [bridge_mixed, allowed_flow, denied_flow, reply_only, monitor_mode, vlans, ipv6,
              fragments, malformed, essentials, reload_mid_stream, l7_dicom, l7_hl7, l7_smb, l7_ntp,
-             l7_budget]
+             l7_budget, admission, admission_relaxed]
 
 if __name__ == "__main__":
     for make in SCENARIOS:

@@ -67,6 +67,18 @@ TEST_CASE("reason codes and names are the audit contract", "[contract]") {
         {49, "l7_uninspected"},
         {50, "l7_out_of_order"},
         {51, "l7_flow_denied"},
+        {52, "stacked_vlan"},
+        {53, "bad_ipv4_checksum"},
+        {54, "bad_tcp_flags"},
+        {55, "port_zero"},
+        {56, "udp_length_short"},
+        {57, "ipv6_routing_header0"},
+        {58, "bad_arp"},
+        {59, "nd_hop_limit"},
+        {60, "bad_source_mac"},
+        {61, "oversize_frame"},
+        {62, "bad_l4_checksum"},
+        {63, "invalid_source"},
     };
     REQUIRE(kReasonCount >= pinned.size());
     for (auto& [code, name] : pinned) {

@@ -120,15 +120,15 @@ Naive naive(const CompiledPolicy& p, const Tuple& t) {
     auto l2 = [](L2Action a) {
         return Naive{a == L2Action::Drop ? Verdict::Deny : Verdict::Allow, Tier::Essentials};
     };
-    std::set<uint16_t> dhcp4 = {67, 68}, dhcp6 = {546, 547};
-    if (t.proto == 17 && ((dhcp4.count(t.sport) && dhcp4.count(t.dport)) ||
-                          (dhcp6.count(t.sport) && dhcp6.count(t.dport))))
-        return l2(e.dhcp);
+    // DHCP: client->server and server->client port pairs only.
+    const std::set<std::pair<uint16_t, uint16_t>> dhcp = {
+        {68, 67}, {67, 68}, {546, 547}, {547, 546}};
+    if (t.proto == 17 && dhcp.count({t.sport, t.dport})) return l2(e.dhcp);
     if (t.proto == 58 && t.icmp_type >= 133 && t.icmp_type <= 137) return l2(e.ipv6_nd);
     if (t.proto == 2) return l2(e.igmp);
     if (t.proto == 58 &&
         (t.icmp_type == 130 || t.icmp_type == 131 || t.icmp_type == 132 || t.icmp_type == 143))
-        return l2(e.igmp);
+        return l2(e.mld);
     if (t.proto == 17) {
         std::vector<uint32_t> hits;
         for (auto& b : p.bypass) {
