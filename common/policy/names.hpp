@@ -71,8 +71,9 @@ constexpr std::string_view proto(Proto v) {
 // Keys accepted per object, in the loader's order.
 using Keys = std::span<const std::string_view>;
 inline constexpr std::string_view kGatewayKeys[] = {
-    "apiVersion", "kind",    "name",          "description", "zones",    "clinical_space",
-    "core_space", "unknown", "spoofed_class", "essentials",  "settings", "address_groups"};
+    "apiVersion",     "kind",           "name",    "description",   "zones",
+    "clinical_space", "core_space",     "unknown", "spoofed_class", "essentials",
+    "settings",       "address_groups", "include"};
 inline constexpr std::string_view kUnknownKeys[] = {"mode", "default_action", "on_failure",
                                                     "new_flows_per_sec", "new_flows_burst"};
 inline constexpr std::string_view kEssentialsKeys[] = {
