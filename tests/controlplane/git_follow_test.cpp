@@ -229,3 +229,81 @@ TEST_CASE("git follow: --require-signed applies only commits signed by an allowe
     REQUIRE_FALSE(g.init());
     CHECK_FALSE(g.compile().ok);
 }
+
+TEST_CASE("git follow: --require-signed with OpenPGP keys from wardgate's own keyring",
+          "[git-follow]") {
+    Remote r;
+    wg::test::ScratchDir state;
+    // The maintainer's key and an outsider's, each in its own GnuPG home; the
+    // gateway's keyring holds only the maintainer's public key.
+    auto home = [&](const std::string& n) { return (r.d.path() / ("gpg-" + n)).string(); };
+    for (std::string n : {"lead", "outsider", "gateway"})
+        REQUIRE(sh("mkdir -m 700 " + home(n)) == 0);
+    for (std::string n : {"lead", "outsider"})
+        REQUIRE(sh("GNUPGHOME=" + home(n) + " gpg --batch --passphrase \"\" --quick-gen-key \"" +
+                   n + " <" + n + "@example.invalid>\" ed25519 sign never") == 0);
+    REQUIRE(sh("GNUPGHOME=" + home("lead") + " gpg --batch --export lead@example.invalid > " +
+               home("gateway") + "/lead.pub && GNUPGHOME=" + home("gateway") +
+               " gpg --batch --import " + home("gateway") + "/lead.pub") == 0);
+    auto gpg_commit = [&](const std::string& who, const std::string& file) {
+        r.d.write("remote/" + file, kMoreHosts);
+        REQUIRE(sh("export GNUPGHOME=" + home(who) + "; " + r.git() + " add -A && " + r.git() +
+                   " -c gpg.format=openpgp -c user.signingkey=" + who +
+                   "@example.invalid commit -q -S -m gpg") == 0);
+    };
+    auto cfg = config(r, state);
+    cfg.require_signed = true;
+    cfg.signers.gpg_home = home("gateway");
+    cp::ReloadMetrics m;
+    cp::GitFollower f(cfg, &m);
+    REQUIRE_FALSE(f.init());
+
+    gpg_commit("outsider", "gateways/icu/a.yaml");
+    auto b = f.compile();
+    CHECK_FALSE(b.ok);
+    REQUIRE_FALSE(b.errors.empty());
+    CHECK(b.errors[0].find("error[unknown-signer]") != std::string::npos);
+
+    r.commit("gateways/icu/a.yaml",
+             "kind: Inventory\nhosts:\n  - {asset_id: S3, ip: 198.19.1.3, class: server}\n");
+    gpg_commit("lead", "gateways/icu/b.yaml");
+    f.fetch();
+    b = f.compile();
+    INFO((b.errors.empty() ? "" : b.errors[0]));
+    CHECK(b.ok);
+    f.on_reload_done(accepted());
+    CHECK(scrape(m).find("signer=lead <lead@example.invalid>,") != std::string::npos);
+    for (std::string n : {"lead", "outsider", "gateway"})
+        sh("GNUPGHOME=" + home(n) + " gpgconf --kill all");
+}
+
+TEST_CASE("git follow: the remote's configuration runs nothing on the gateway", "[git-follow]") {
+    Remote r;
+    wg::test::ScratchDir state;
+    auto marker = r.d.path() / "ran";
+    // Settings of the remote repository that would run a program if honoured
+    // while the control plane fetches from it (file transport: upload-pack
+    // runs in the remote repository, with its config).
+    std::string touch = "touch " + marker.string();
+    for (std::string kv : {"core.fsmonitor", "uploadpack.packObjectsHook", "core.sshCommand",
+                           "core.pager", "core.hooksPath"})
+        REQUIRE(sh(r.git() + " config " + kv + " \"" +
+                   (kv == "core.hooksPath" ? (r.d.path() / "hooks").string() : touch) + "\"") == 0);
+    for (std::string h : {"pre-upload-pack", "reference-transaction", "post-checkout"})
+        r.d.write("hooks/" + h, "#!/bin/sh\n" + touch + "\n");
+    REQUIRE(sh("chmod +x " + (r.d.path() / "hooks").string() + "/*") == 0);
+    cp::ReloadMetrics m;
+    cp::GitFollower f(config(r, state), &m);
+    REQUIRE_FALSE(f.init());
+    auto b = f.compile();
+    INFO((b.errors.empty() ? "" : b.errors[0]));
+    CHECK(b.ok);
+    CHECK_FALSE(fs::exists(marker));
+    // The test's own commit in the remote does run them (that is the remote
+    // owner's business): clear the marker, then fetch the new commit.
+    r.commit("gateways/icu/more.yaml", kMoreHosts);
+    fs::remove(marker);
+    CHECK(f.fetch());
+    CHECK(f.compile().ok);
+    CHECK_FALSE(fs::exists(marker));
+}
