@@ -16,14 +16,17 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"lint", wg::cli::lint, "lint DIR [--format text|json]      validate a policy directory"},
+    {"lint", wg::cli::lint,
+     "lint DIR [--format text|json]      validate a policy directory\n"
+     "  lint --all REPO                    ... every gateway of a fleet repository"},
     {"explain", wg::cli::explain,
      "explain DIR --src A --dst B --proto P [options]\n"
      "                                     how the policy decides one flow"},
     {"diff", wg::cli::diff,
-     "diff A B [--repo DIR] [--format text|json]\n"
+     "diff A B [--repo DIR] [--format text|json] [--gateway NAME]\n"
      "                                     permission changes between two policy dirs or\n"
-     "                                     two git revisions of the policy dir"},
+     "                                     two git revisions of the policy dir (or, for a\n"
+     "                                     fleet repository, which gateways change)"},
     {"compile", wg::cli::compile,
      "compile DIR (-o FILE | --dump)      write the compiled image / print its tables"},
     {"status", wg::cli::status,

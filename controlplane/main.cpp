@@ -23,6 +23,7 @@
 #include "dp_client.hpp"
 #include "dp_metrics.hpp"
 #include "flow_record.hpp"
+#include "git_follow.hpp"
 #include "image_store.hpp"
 #include "log/log.hpp"
 #include "metrics_server.hpp"
@@ -58,8 +59,10 @@ int main(int argc, char** argv) {
 
     // Claim the pid file first: a second control plane must not fight the
     // first over the same dataplane and state file.
+    // A policy to manage: a directory, or a git remote followed (fleet).
+    const bool manage = !opt.policy_dir.empty() || !opt.policy_git.empty();
     std::unique_ptr<cp::PidFile> pidfile;
-    if (!opt.policy_dir.empty()) {
+    if (manage) {
         pidfile = std::make_unique<cp::PidFile>(opt.state_dir);
         if (auto err = pidfile->acquire()) {
             wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
@@ -97,7 +100,8 @@ int main(int argc, char** argv) {
     }
     exposer->RegisterCollectable(dp_collector);
     exposer->RegisterCollectable(audit);
-    if (!opt.policy_dir.empty()) exposer->RegisterCollectable(reload_metrics);
+    if (manage) exposer->RegisterCollectable(reload_metrics);
+    if (!opt.gateway_name.empty()) reload_metrics->set_gateway(opt.gateway_name);
     wg::log::Line(wg::log::Level::Notice, "controlplane.metrics")
         << "metrics on http://" << opt.metrics_addr << "/metrics";
 
@@ -105,7 +109,42 @@ int main(int argc, char** argv) {
     cp::ImageStore store(opt.image_store);
     std::unique_ptr<cp::Reloader> reloader;
     std::unique_ptr<cp::PolicyWatcher> watcher;
+    std::unique_ptr<cp::GitFollower> follower;
     asio::steady_timer startup(io);
+
+    if (!opt.policy_git.empty()) {
+        cp::GitFollowConfig gc;
+        gc.url = opt.policy_git;
+        gc.branch = opt.policy_branch;
+        gc.gateway = opt.gateway;
+        gc.dir = std::filesystem::path(opt.state_dir) / "policy-git";
+        gc.require_signed = opt.require_signed;
+        gc.signers.allowed_signers = opt.allowed_signers;
+        gc.signers.gpg_home = opt.gpg_home;
+        gc.audit_file = opt.audit_file;
+        gc.interval = std::chrono::seconds(opt.policy_fetch_s);
+        follower = std::make_unique<cp::GitFollower>(gc, reload_metrics.get());
+        if (auto err = follower->init()) {
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+            return 1;
+        }
+        cp::ReloaderConfig rc;
+        rc.policy_dir = gc.dir;
+        rc.state_dir = opt.state_dir;
+        rc.push_timeout = std::chrono::milliseconds(opt.push_timeout_ms);
+        auto* f = follower.get();
+        reloader = std::make_unique<cp::Reloader>(
+            io, client, rc, [f](const std::filesystem::path&) { return f->compile(); },
+            cp::decode_policy_image, &store, reload_metrics.get(), book.get());
+        follower->start([&io, &reloader](const std::string& why) {
+            asio::post(io, [&reloader, why] {
+                if (reloader) reloader->request(why);
+            });
+        });
+        wg::log::Line(wg::log::Level::Notice, "controlplane.git")
+            << "following " << opt.policy_git << " branch " << opt.policy_branch << " as gateway "
+            << opt.gateway << (opt.require_signed ? " (signed revisions only)" : "");
+    }
 
     if (!opt.policy_dir.empty()) {
         cp::ReloaderConfig rc;
@@ -113,9 +152,13 @@ int main(int argc, char** argv) {
         rc.state_dir = opt.state_dir;
         rc.require_committed = opt.require_committed;
         rc.push_timeout = std::chrono::milliseconds(opt.push_timeout_ms);
-        reloader = std::make_unique<cp::Reloader>(io, client, rc, cp::compile_policy_dir,
-                                                  cp::decode_policy_image, &store,
-                                                  reload_metrics.get(), book.get());
+        cp::CompileFn compile = cp::compile_policy_dir;
+        if (!opt.gateway.empty())  // a local checkout of a fleet repository
+            compile = [gw = opt.gateway](const std::filesystem::path& d) {
+                return cp::compile_gateway_view(d, gw);
+            };
+        reloader = std::make_unique<cp::Reloader>(io, client, rc, compile, cp::decode_policy_image,
+                                                  &store, reload_metrics.get(), book.get());
         watcher = std::make_unique<cp::PolicyWatcher>(io, opt.policy_dir,
                                                       std::chrono::milliseconds(opt.debounce_ms));
         if (opt.require_committed)
@@ -139,7 +182,11 @@ int main(int argc, char** argv) {
         wg::log::Line(wg::log::Level::Warning, "controlplane.learn") << flow_record.load_error();
     cp::AuditDrainer drainer(io, client, *audit, std::chrono::milliseconds(opt.audit_poll_ms));
     drainer.on_batch = [&](const mgmt::AuditBatch& b) { flow_record.ingest(b); };
-    if (reloader) reloader->on_done = [&](const cp::ReloadState&) { resync.on_reload_done(); };
+    if (reloader)
+        reloader->on_done = [&](const cp::ReloadState& st) {
+            if (follower) follower->on_reload_done(st);
+            resync.on_reload_done();
+        };
     stats.on_status = [&](const mgmt::Status& st) { resync.on_status(st); };
     client.on_connect = [&] {
         drainer.on_connect();
@@ -162,7 +209,9 @@ int main(int argc, char** argv) {
         signals.async_wait([&](boost::system::error_code ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
-                if (reloader)
+                if (follower)
+                    follower->poke();  // fetch now, then reload
+                else if (reloader)
                     reloader->request("SIGHUP");
                 else
                     wg::log::Line(wg::log::Level::Warning, "controlplane")
@@ -181,6 +230,7 @@ int main(int argc, char** argv) {
             drainer.stop();
             startup.cancel();
             if (watcher) watcher->stop();
+            if (follower) follower->stop();
             audit->tick(std::chrono::steady_clock::now(), true);  // flush pending summaries
             client.stop();
             io.stop();

@@ -34,6 +34,22 @@ void add_options(opt::Table& t, Options& o) {
           "\"gateway\" field of audit lines (default: hostname)");
     t.flag({"--log-syslog"}, o.log_syslog,
            "also send log lines to syslog (facility daemon; stderr\nalways)");
+    t.str({"--gateway"}, "NAME", o.gateway,
+          "compile gateway NAME of a fleet repository (gateways/NAME/);\nalso the "
+          "wardgate_gateway_info name and the audit \"gateway\"");
+    t.str({"--policy-git"}, "URL", o.policy_git,
+          "follow this git remote (file, https, ssh) instead of --policy:\nfetched into "
+          "STATE-DIR/policy-git, fast-forward only");
+    t.str({"--policy-branch"}, "BRANCH", o.policy_branch,
+          "branch of --policy-git to follow (default main)");
+    t.num({"--policy-fetch-s"}, "N", o.policy_fetch_s,
+          "fetch interval in seconds (default 60; SIGHUP fetches now)");
+    t.flag({"--require-signed"}, o.require_signed,
+           "apply only revisions signed by an allowed key (git verify-commit)");
+    t.str({"--allowed-signers"}, "FILE", o.allowed_signers,
+          "SSH allowed-signers file (gpg.ssh.allowedSignersFile) for\n--require-signed");
+    t.str({"--gpg-home"}, "DIR", o.gpg_home,
+          "GnuPG home whose keyring holds the allowed OpenPGP keys");
     t.flag({"--help", "-h"}, o.help, "this text");
 }
 
@@ -55,6 +71,19 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
     if (o.audit_summary_s == 0) return std::string("--audit-summary-s must be > 0");
     if (o.require_committed && o.policy_dir.empty())
         return std::string("--require-committed needs --policy DIR");
+    if (!o.policy_git.empty()) {
+        if (!o.policy_dir.empty())
+            return std::string("--policy-git and --policy exclude each other");
+        if (o.gateway.empty())
+            return std::string(
+                "--policy-git needs --gateway NAME (the fleet repository's gateway)");
+        if (o.policy_fetch_s == 0) return std::string("--policy-fetch-s must be > 0");
+    }
+    if (o.require_signed && o.policy_git.empty())
+        return std::string("--require-signed needs --policy-git URL");
+    if (o.require_signed && o.allowed_signers.empty() && o.gpg_home.empty())
+        return std::string("--require-signed needs --allowed-signers FILE and/or --gpg-home DIR");
+    if (o.gateway_name.empty()) o.gateway_name = o.gateway;
     if (o.metrics_addr.find(':') == std::string::npos)
         return std::string("--metrics wants ADDR:PORT");
     return std::nullopt;

@@ -27,6 +27,15 @@ struct Options {
     unsigned audit_poll_ms = 250;
     std::string gateway_name;  // "" = hostname
     bool log_syslog = false;   // log lines to syslog too (besides stderr)
+    // Fleet (docs/fleet.md): compile gateway `gateway` of a fleet repository,
+    // from --policy DIR or from a git remote followed into the state dir.
+    std::string gateway;
+    std::string policy_git;  // URL ("" = no remote)
+    std::string policy_branch = "main";
+    unsigned policy_fetch_s = 60;
+    bool require_signed = false;
+    std::string allowed_signers;  // SSH allowed-signers file
+    std::string gpg_home;         // GnuPG home holding the allowed OpenPGP keys
     bool help = false;
 };
 

@@ -33,6 +33,11 @@ using DecodeFn =
 
 // The real thing: policy::compile_directory + policy::encode_image.
 CompiledBundle compile_policy_dir(const std::filesystem::path& dir);
+// The same for gateway `gateway` of the fleet repository `repo`
+// (policy/fleet.hpp); `commit` (if not "") is recorded as the policy's commit
+// (an exported revision has no .git of its own).
+CompiledBundle compile_gateway_view(const std::filesystem::path& repo, const std::string& gateway,
+                                    const std::string& commit = "");
 std::shared_ptr<const policy::CompiledPolicy> decode_policy_image(const std::vector<uint8_t>& img);
 
 }  // namespace wg::cp

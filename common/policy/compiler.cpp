@@ -6,6 +6,7 @@
 
 #include "policy/analysis.hpp"
 #include "policy/expansion.hpp"
+#include "policy/fleet.hpp"
 #include "policy/git.hpp"
 #include "policy/l7_rule.hpp"
 #include "policy/loader.hpp"
@@ -560,7 +561,15 @@ CompileResult compile_directory(const fs::path& dir) {
     CompileResult r;
     auto source = load_directory(dir, r.diagnostics);
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return r;  // the loader said so; nothing else to check
+    // The loader said so; nothing else to check.
+    if (!fs::is_directory(dir, ec) || fleet::is_fleet_repo(dir)) return r;
+    return compile_source(source, dir, std::move(r.diagnostics));
+}
+
+CompileResult compile_source(src::Source& source, const fs::path& dir,
+                             std::vector<Diagnostic> loaded) {
+    CompileResult r;
+    r.diagnostics = std::move(loaded);
     CompiledPolicy p = Resolver(source, r.diagnostics).run();
     auto has_errors = [&] {
         return std::any_of(r.diagnostics.begin(), r.diagnostics.end(),

@@ -7,6 +7,7 @@
 
 #include "policy/compiled.hpp"
 #include "policy/diagnostics.hpp"
+#include "policy/source.hpp"
 
 namespace wg::policy {
 
@@ -20,5 +21,11 @@ struct CompileResult {
 // validates it all (never stopping at the first error) and compiles. The git
 // commit of `dir` is recorded when it is a git work tree.
 CompileResult compile_directory(const std::filesystem::path& dir);
+
+// The compile half of compile_directory, for a source loaded otherwise (a
+// fleet gateway's view: fleet.hpp). `loaded` holds the loader's diagnostics;
+// the commit recorded is the one of `dir`.
+CompileResult compile_source(src::Source& source, const std::filesystem::path& dir,
+                             std::vector<Diagnostic> loaded);
 
 }  // namespace wg::policy

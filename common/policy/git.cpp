@@ -122,7 +122,7 @@ std::string find_program(const std::string& name) {
     return "";
 }
 
-Result spawn(const std::vector<std::string>& argv) {
+Result spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {}) {
     Result r;
     std::string prog = find_program(argv.at(0));
     if (prog.empty()) return r;
@@ -130,7 +130,14 @@ Result spawn(const std::vector<std::string>& argv) {
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& e : child_env()) envp.push_back(const_cast<char*>(e.c_str()));
+    // An extra entry replaces the base entry of the same name.
+    auto key = [](const std::string& e) { return e.substr(0, e.find('=')); };
+    for (const auto& e : child_env()) {
+        bool replaced = std::any_of(extra_env.begin(), extra_env.end(),
+                                    [&](const std::string& x) { return key(x) == key(e); });
+        if (!replaced) envp.push_back(const_cast<char*>(e.c_str()));
+    }
+    for (const auto& e : extra_env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
     int out[2];
@@ -248,6 +255,193 @@ std::optional<std::string> run(const std::vector<std::string>& argv) {
     auto r = spawn(full);
     if (r.status != 0) return std::nullopt;
     return r.out;
+}
+
+namespace {
+
+// git on the mirror: an explicit --git-dir (safe.bareRepository=explicit
+// refuses to discover a bare repository on its own).
+Result run_mirror(const fs::path& gitdir, const std::vector<std::string>& args,
+                  const std::vector<std::string>& extra_config = {},
+                  const std::vector<std::string>& extra_env = {}) {
+    auto argv = git_prefix();
+    for (const auto& c : extra_config) {
+        argv.push_back("-c");
+        argv.push_back(c);
+    }
+    argv.push_back("--git-dir=" + gitdir.string());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return spawn(argv, extra_env);
+}
+
+bool is_hex_commit(const std::string& s) {
+    return s.size() >= 40 && std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+}  // namespace
+
+std::optional<std::string> init_mirror(const fs::path& gitdir) {
+    std::error_code ec;
+    if (fs::exists(gitdir / "HEAD", ec)) return std::nullopt;
+    fs::create_directories(gitdir, ec);
+    if (ec) return "cannot create " + gitdir.string() + ": " + ec.message();
+    auto argv = git_prefix();
+    for (const char* a : {"init", "-q", "--bare"}) argv.push_back(a);
+    argv.push_back(gitdir.string());
+    auto r = spawn(argv);
+    if (r.status != 0) return "git init --bare " + gitdir.string() + " failed";
+    return std::nullopt;
+}
+
+FetchResult fetch(const fs::path& gitdir, const std::string& url, const std::string& branch) {
+    FetchResult fr;
+    if (url.empty() || url.front() == '-' || branch.empty() || branch.front() == '-' ||
+        branch.find("..") != std::string::npos) {
+        fr.error = "refusing URL '" + url + "' / branch '" + branch + "'";
+        return fr;
+    }
+    // Per-protocol allow beats protocol.allow=never; GIT_ALLOW_PROTOCOL is
+    // the environment's say. ssh runs in batch mode (never prompts).
+    auto r = run_mirror(gitdir,
+                        {"fetch", "-q", "--no-tags", "--no-recurse-submodules", "--no-auto-gc",
+                         "--", url, "+refs/heads/" + branch + ":refs/wardgate/fetched"},
+                        {"protocol.file.allow=always", "protocol.https.allow=always",
+                         "protocol.ssh.allow=always", "core.sshCommand=ssh -o BatchMode=yes",
+                         "fetch.fsckObjects=true", "transfer.fsckObjects=true"},
+                        {"GIT_ALLOW_PROTOCOL=file:https:ssh"});
+    if (r.status != 0) {
+        fr.error = "git fetch of branch '" + branch + "' from " + url + " failed (exit " +
+                   std::to_string(r.status) + ")";
+        return fr;
+    }
+    auto c = mirror_commit(gitdir, "refs/wardgate/fetched");
+    if (!c) {
+        fr.error = "fetched branch '" + branch + "' but cannot resolve it";
+        return fr;
+    }
+    fr.commit = *c;
+    return fr;
+}
+
+std::optional<std::string> mirror_commit(const fs::path& gitdir, const std::string& rev) {
+    if (rev.empty() || rev.front() == '-') return std::nullopt;
+    auto r = run_mirror(gitdir, {"rev-parse", "--verify", "-q", rev + "^{commit}"});
+    if (r.status != 0) return std::nullopt;
+    auto c = first_line(r.out);
+    if (!is_hex_commit(c)) return std::nullopt;
+    return c;
+}
+
+int64_t commit_time(const fs::path& gitdir, const std::string& commit) {
+    if (!is_hex_commit(commit)) return 0;
+    auto r = run_mirror(gitdir, {"log", "-1", "--no-walk", "--format=%ct", commit});
+    if (r.status != 0) return 0;
+    try {
+        return std::stoll(first_line(r.out));
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+bool is_ancestor(const fs::path& gitdir, const std::string& ancestor, const std::string& commit) {
+    if (!is_hex_commit(ancestor) || !is_hex_commit(commit)) return false;
+    return run_mirror(gitdir, {"merge-base", "--is-ancestor", ancestor, commit}).status == 0;
+}
+
+Signature verify_commit(const fs::path& gitdir, const std::string& commit,
+                        const SignerConfig& signers) {
+    Signature s;
+    if (!is_hex_commit(commit)) {
+        s.reason = "unverified";
+        return s;
+    }
+    // The verifying programs and what they trust come from here, after the
+    // safe configuration (the last -c of a key wins). Without a keyring or
+    // allowed-signers file, that kind of signature stays unverifiable.
+    std::vector<std::string> cfg, env;
+    if (!signers.allowed_signers.empty()) {
+        cfg.push_back("gpg.ssh.program=ssh-keygen");
+        cfg.push_back("gpg.ssh.allowedSignersFile=" + signers.allowed_signers);
+    }
+    if (!signers.gpg_home.empty()) {
+        cfg.push_back("gpg.program=gpg");
+        cfg.push_back("gpg.openpgp.program=gpg");
+        env.push_back("GNUPGHOME=" + signers.gpg_home);
+    }
+    auto v = run_mirror(gitdir, {"verify-commit", commit}, cfg, env);
+    auto info = run_mirror(gitdir, {"log", "-1", "--no-walk", "--format=%G?%x00%GS%x00%GK", commit},
+                           cfg, env);
+    if (info.status == 0) {
+        // Fields may be empty (no signer): split keeping them.
+        std::vector<std::string> f;
+        std::string line = first_line(info.out);
+        size_t pos = 0;
+        for (;;) {
+            auto end = line.find('\0', pos);
+            f.push_back(line.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+            if (end == std::string::npos) break;
+            pos = end + 1;
+        }
+        if (!f.empty() && !f[0].empty()) s.status = f[0][0];
+        if (f.size() > 1) s.signer = f[1];
+        if (f.size() > 2) s.key = f[2];
+    }
+    s.ok = v.status == 0 && (s.status == 'G' || s.status == 'U');
+    if (!s.ok) {
+        switch (s.status) {
+            case 'N':
+                s.reason = "unsigned";
+                break;
+            case 'B':
+                s.reason = "bad-signature";
+                break;
+            case 'E':
+            case 'U':
+                s.reason = "unknown-signer";
+                break;
+            case 'X':
+            case 'Y':
+                s.reason = "expired-key";
+                break;
+            case 'R':
+                s.reason = "revoked-key";
+                break;
+            default:
+                s.reason = "unverified";
+                break;
+        }
+    }
+    return s;
+}
+
+std::optional<std::string> export_commit(const fs::path& gitdir, const std::string& commit,
+                                         const fs::path& dest) {
+    if (!is_hex_commit(commit)) return "not a commit id: " + commit;
+    auto r = run_mirror(gitdir, {"ls-tree", "-r", "-z", "--full-tree", commit});
+    if (r.status != 0) return "cannot list commit " + commit;
+    std::error_code ec;
+    fs::create_directories(dest, ec);
+    if (ec) return "cannot create " + dest.string() + ": " + ec.message();
+    for (const auto& rec : split0(r.out)) {
+        auto tab = rec.find('\t');
+        if (tab == std::string::npos) continue;
+        std::istringstream meta(rec.substr(0, tab));
+        TreeEntry e;
+        meta >> e.mode >> e.type >> e.oid;
+        std::string p = rec.substr(tab + 1);
+        if (e.type != "blob" || (e.mode != "100644" && e.mode != "100755")) continue;
+        if (!plain_relative(p)) return "refusing the path '" + p + "' in commit " + commit;
+        auto blob = run_mirror(gitdir, {"cat-file", "blob", e.oid});
+        if (blob.status != 0) return "cannot read " + p + " of commit " + commit;
+        auto target = dest / p;
+        fs::create_directories(target.parent_path(), ec);
+        std::ofstream f(target, std::ios::binary | std::ios::trunc);
+        f << blob.out;
+        if (!f) return "cannot write " + target.string();
+    }
+    return std::nullopt;
 }
 
 std::string head_commit(const fs::path& dir) {

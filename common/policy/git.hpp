@@ -17,6 +17,7 @@
 // (colon-separated paths; "*" is not accepted). See docs/operations.md.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -60,5 +61,62 @@ std::optional<std::string> resolve_commit(const std::filesystem::path& dir, cons
 // failure.
 std::optional<std::string> export_tree(const std::filesystem::path& dir, const std::string& commit,
                                        const std::filesystem::path& dest);
+
+// ---- Following a remote (the control plane's --policy-git) ----
+// The control plane keeps its own bare mirror (under its state directory) and
+// only ever fetches into it: the remote's configuration never reaches it (a
+// fetch copies objects and refs, not config or hooks). The same protections
+// apply, with exactly two openings, both chosen by wardgate, never by a
+// repository: fetch may use the file, https and ssh transports (ssh in batch
+// mode), and verify_commit runs ssh-keygen / gpg with the allowed-signers
+// file / keyring named by wardgate's own options.
+
+// Creates the bare mirror `gitdir` if it does not exist. An error message on failure.
+std::optional<std::string> init_mirror(const std::filesystem::path& gitdir);
+
+// Fetches `branch` of `url` into refs/wardgate/fetched of the mirror
+// (forced: the fast-forward decision is the caller's, against the revision
+// it applied). Returns the fetched commit, or an error message.
+struct FetchResult {
+    std::string commit;  // "" on failure
+    std::string error;
+};
+FetchResult fetch(const std::filesystem::path& gitdir, const std::string& url,
+                  const std::string& branch);
+
+// Full commit id of `rev` in the mirror.
+std::optional<std::string> mirror_commit(const std::filesystem::path& gitdir,
+                                         const std::string& rev);
+
+// Committer time (Unix seconds) of `commit` in the mirror, 0 if unknown.
+int64_t commit_time(const std::filesystem::path& gitdir, const std::string& commit);
+
+// True if `ancestor` is `commit` or one of its ancestors (merge-base --is-ancestor).
+bool is_ancestor(const std::filesystem::path& gitdir, const std::string& ancestor,
+                 const std::string& commit);
+
+// Who may sign: an SSH allowed-signers file (gpg.ssh.allowedSignersFile)
+// and/or a GnuPG home whose keyring holds the allowed OpenPGP keys. Empty
+// = that kind of signature cannot verify.
+struct SignerConfig {
+    std::string allowed_signers;
+    std::string gpg_home;
+};
+struct Signature {
+    bool ok = false;     // git verify-commit succeeded
+    char status = 'N';   // %G?: G good, B bad, U unknown validity, X/Y expired, R revoked,
+                         // E cannot check (key not allowed / missing), N none
+    std::string signer;  // %GS: the SSH principal or the OpenPGP user id
+    std::string key;     // %GK: the key's fingerprint / id
+    std::string reason;  // when !ok: unsigned | bad-signature | unknown-signer | expired-key |
+                         // revoked-key | unverified
+};
+Signature verify_commit(const std::filesystem::path& gitdir, const std::string& commit,
+                        const SignerConfig& signers);
+
+// export_tree for a commit of the mirror: its whole tree into `dest`.
+std::optional<std::string> export_commit(const std::filesystem::path& gitdir,
+                                         const std::string& commit,
+                                         const std::filesystem::path& dest);
 
 }  // namespace wg::policy::git

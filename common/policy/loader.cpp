@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "policy/fleet.hpp"
 #include "policy/limits.hpp"
 #include "policy/loader_impl.hpp"
 #include "policy/utf8.hpp"
@@ -23,11 +24,31 @@ src::Source Loader::run() {
                 "policy directory '" + dir_.string() + "' does not exist or is not a directory"});
         return std::move(s_);
     }
+    // A fleet repository holds many gateways' files: read as one directory
+    // it would be a pile of duplicate Gateway documents. Say what to do.
+    if (fleet::is_fleet_repo(dir_)) {
+        diags_.push_back({Severity::Error,
+                          "fleet-repository",
+                          {".", 0, 0},
+                          "'" + dir_.string() +
+                              "' is a fleet repository (it has a gateways/ directory): compile "
+                              "one gateway's view of it (--gateway NAME), or lint them all "
+                              "(wardgate lint --all)"});
+        return std::move(s_);
+    }
     std::vector<fs::path> files;
     walk(dir_, files);
     // Sorted by relative path: load order, diagnostics and compiled
     // bytes must not depend on directory iteration order.
     std::sort(files.begin(), files.end());
+    for (auto& f : files) load_file(f);
+    return std::move(s_);
+}
+
+src::Source Loader::run_files(std::vector<fs::path> files) {
+    fleet_ = true;
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
     for (auto& f : files) load_file(f);
     return std::move(s_);
 }
@@ -49,8 +70,11 @@ void Loader::walk(const fs::path& d, std::vector<fs::path>& files) {
             continue;
         }
         if (fs::is_directory(st)) {
-            // .git, editor state and the JSON Schema are not policy.
-            if (!name.starts_with(".") && name != "schema") walk(p, files);
+            // .git, editor state and the JSON Schema are not policy, nor is
+            // a fleet repository kept next to the policy (its gateways are
+            // compiled one by one: fleet.hpp).
+            if (!name.starts_with(".") && name != "schema" && !fleet::is_fleet_repo(p))
+                walk(p, files);
             continue;
         }
         auto ext = p.extension().string();
@@ -175,6 +199,14 @@ void Loader::load_document(FileCtx& ctx, const YAML::Node& doc, const fs::path& 
         return;
     }
     std::string kind = kindn.Scalar();
+    if (kind == "Gateway" && !fleet_ && doc["include"].IsDefined()) {
+        // Outside a fleet repository nothing would read the listed files:
+        // their rules would be silently missing.
+        ctx.error(doc["include"], "include-outside-fleet",
+                  "'include' only works in a fleet repository's gateways/<name>/gateway.yaml "
+                  "(docs/fleet.md); in a plain policy directory every file is read anyway: "
+                  "remove it");
+    }
     if (kind == "Gateway") return gateway(ctx, doc);
     if (kind == "DeviceClass") return device_class(ctx, doc);
     if (kind == "Inventory") return inventory(ctx, doc, path);

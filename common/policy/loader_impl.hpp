@@ -57,12 +57,16 @@ class Loader {
         : dir_(std::move(dir)), diags_(diags), files_(dir_) {}
 
     src::Source run();  // loader.cpp
+    // One gateway's view of a fleet repository (fleet.cpp picks the files):
+    // loads exactly `files` (under the repository), sorted the same way.
+    src::Source run_files(std::vector<fs::path> files);
+    // Every policy file under `d` (the rules of a plain directory walk).
+    void walk(const fs::path& d, std::vector<fs::path>& files);
 
   private:
     std::string rel(const fs::path& p) const { return p.lexically_relative(dir_).generic_string(); }
 
     // loader.cpp: files and dispatch.
-    void walk(const fs::path& d, std::vector<fs::path>& files);
     void unreadable_dir(const fs::path& d, const std::error_code& ec);
     void file_error(const std::string& relname, const FileRead& fr);
     bool valid_utf8(FileCtx& ctx, std::string_view text);  // else a bad-encoding error
@@ -102,6 +106,7 @@ class Loader {
     PolicyFiles files_;  // every file read goes through it: containment, type, size
     std::map<std::string, SourceLoc> imported_;  // CSV imports by relative path
     src::Source s_;
+    bool fleet_ = false;  // loading a gateway view: `include` in its Gateway document is honoured
 };
 
 }  // namespace wg::policy::load

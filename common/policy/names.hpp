@@ -73,7 +73,7 @@ using Keys = std::span<const std::string_view>;
 inline constexpr std::string_view kGatewayKeys[] = {
     "apiVersion",     "kind",           "name",     "description",   "zones",
     "clinical_space", "core_space",     "unknown",  "spoofed_class", "essentials",
-    "settings",       "address_groups", "admission"};
+    "settings",       "address_groups", "admission", "include"};
 inline constexpr std::string_view kUnknownKeys[] = {"mode", "default_action", "on_failure",
                                                     "new_flows_per_sec", "new_flows_burst"};
 inline constexpr std::string_view kEssentialsKeys[] = {

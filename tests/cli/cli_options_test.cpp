@@ -104,6 +104,44 @@ TEST_CASE("controlplane: every old flag still parses", "[options]") {
         CHECK(help.find(std::string("  ") + f + " ") != std::string::npos);
 }
 
+TEST_CASE("controlplane: the fleet options and their cross-checks", "[options][fleet]") {
+    std::optional<std::string> err;
+    auto o =
+        cp_parse({"--policy-git", "file:///srv/policy.git", "--policy-branch", "prod", "--gateway",
+                  "icu", "--policy-fetch-s", "30", "--require-signed", "--allowed-signers",
+                  "/etc/wardgate/allowed_signers", "--gpg-home", "/etc/wardgate/gnupg"},
+                 err);
+    INFO(err.value_or(""));
+    REQUIRE_FALSE(err);
+    CHECK(o.policy_git == "file:///srv/policy.git");
+    CHECK(o.policy_branch == "prod");
+    CHECK(o.gateway == "icu");
+    CHECK(o.gateway_name == "icu");  // the audit/metrics name follows --gateway by default
+    CHECK(o.policy_fetch_s == 30);
+    CHECK(o.require_signed);
+    CHECK(o.allowed_signers == "/etc/wardgate/allowed_signers");
+    CHECK(o.gpg_home == "/etc/wardgate/gnupg");
+    CHECK(cp_parse({"--policy-git", "u"}, err).policy_branch == "main");
+    CHECK(err == std::optional<std::string>(
+                     "--policy-git needs --gateway NAME (the fleet repository's gateway)"));
+    cp_parse({"--policy-git", "u", "--gateway", "g", "--policy", "/p"}, err);
+    CHECK(err == std::optional<std::string>("--policy-git and --policy exclude each other"));
+    cp_parse({"--policy-git", "u", "--gateway", "g", "--policy-fetch-s", "0"}, err);
+    CHECK(err == std::optional<std::string>("--policy-fetch-s must be > 0"));
+    cp_parse({"--policy", "/p", "--require-signed", "--allowed-signers", "/a"}, err);
+    CHECK(err == std::optional<std::string>("--require-signed needs --policy-git URL"));
+    cp_parse({"--policy-git", "u", "--gateway", "g", "--require-signed"}, err);
+    CHECK(err == std::optional<std::string>(
+                     "--require-signed needs --allowed-signers FILE and/or --gpg-home DIR"));
+    auto local = cp_parse({"--policy", "/repo", "--gateway", "or", "--gateway-name", "or-1"}, err);
+    CHECK_FALSE(err);
+    CHECK(local.gateway_name == "or-1");
+    const std::string help = wg::cp::usage();
+    for (const char* f : {"--gateway", "--policy-git", "--policy-branch", "--policy-fetch-s",
+                          "--require-signed", "--allowed-signers", "--gpg-home"})
+        CHECK(help.find(std::string("  ") + f + " ") != std::string::npos);
+}
+
 // Each command with each flag: the arguments are accepted (no usage error);
 // what fails afterwards is the missing directory, socket or state.
 TEST_CASE("wardgate commands: every old flag still parses", "[options]") {

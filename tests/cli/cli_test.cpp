@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -357,4 +358,122 @@ TEST_CASE("lint --format json: a file name that is not UTF-8 still gives a JSON 
     REQUIRE(j["diagnostics"].size() == 1);
     CHECK(j["diagnostics"][0]["line"] == 2);
     CHECK(j["diagnostics"][0]["code"] == "bad-value");
+}
+
+namespace {
+
+// A copy of the example fleet repository to vary.
+void copy_fleet(const wg::test::ScratchDir& d, const std::string& sub) {
+    std::filesystem::copy(wg::test::example_policy() / "fleet-example", d.path() / sub,
+                          std::filesystem::copy_options::recursive);
+}
+
+}  // namespace
+
+TEST_CASE("lint --all: every gateway of a fleet repository, diagnostics named by gateway",
+          "[cli][fleet]") {
+    auto repo = (wg::test::example_policy() / "fleet-example").string();
+    auto ok = run(wg::cli::lint, {"--all", repo});
+    INFO(ok.out << ok.err);
+    CHECK(ok.rc == 0);
+    CHECK(ok.out.find("[icu] gateway icu: ok (") != std::string::npos);
+    CHECK(ok.out.find("[nicu] gateway nicu: ok (") != std::string::npos);
+    CHECK(ok.out.find("[or] gateway or: ok (") != std::string::npos);
+    CHECK(ok.out.find("3 gateway(s), all ok") != std::string::npos);
+    // A fleet repository without --all is linted the same way.
+    CHECK(run(wg::cli::lint, {repo}).out == ok.out);
+
+    wg::test::ScratchDir d;
+    copy_fleet(d, "repo");
+    auto r = (d.path() / "repo").string();
+    d.write("repo/gateways/nicu/broken.yaml", "kind: DeviceClass\nname: x\nmode: enforced\n");
+    auto bad = run(wg::cli::lint, {"--all", r});
+    CHECK(bad.rc == 1);
+    CHECK(bad.out.find("[nicu] gateways/nicu/broken.yaml:3:") != std::string::npos);
+    CHECK(bad.out.find("[icu] gateway icu: ok") != std::string::npos);
+    CHECK(bad.out.find("1 with errors") != std::string::npos);
+
+    auto js = run(wg::cli::lint, {"--all", r, "--format", "json"});
+    auto j = nlohmann::json::parse(js.out);
+    CHECK(j["ok"] == false);
+    REQUIRE(j["gateways"].size() == 3);
+    CHECK(j["gateways"][0]["gateway"] == "icu");
+    CHECK(j["gateways"][0]["ok"] == true);
+    CHECK(j["gateways"][1]["gateway"] == "nicu");
+    CHECK(j["gateways"][1]["ok"] == false);
+    CHECK(j["gateways"][1]["diagnostics"][0]["file"] == "gateways/nicu/broken.yaml");
+
+    auto one = run(wg::cli::lint, {r, "--gateway", "icu"});
+    CHECK(one.rc == 0);
+    CHECK(one.out.find("[nicu]") == std::string::npos);
+    CHECK(run(wg::cli::lint, {r, "--gateway", "nope"}).rc == 1);
+    CHECK(run(wg::cli::lint, {r, "--all", "--gateway", "icu"}).rc == 2);
+    // --all on a plain policy directory is a usage error.
+    CHECK(run(wg::cli::lint, {"--all", wg::test::example_policy().string()}).rc == 2);
+}
+
+TEST_CASE("diff: which gateways of a fleet repository change (directories and revisions)",
+          "[cli][fleet]") {
+    wg::test::ScratchDir d;
+    copy_fleet(d, "a");
+    copy_fleet(d, "b");
+    auto a = (d.path() / "a").string(), b = (d.path() / "b").string();
+    // A gateway-local change: only the OR changes.
+    d.write("b/gateways/or/local-exceptions.yaml",
+            "kind: DeviceClass\nname: anesthesia-record\nmode: enforce\ndefault_action: deny\n");
+    auto r = run(wg::cli::diff, {a, b, "--format", "json"});
+    INFO(r.out << r.err);
+    REQUIRE(r.rc == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["changed"] == nlohmann::json::array({"or"}));
+    CHECK(j["gateways"][0]["status"] == "unchanged");
+    CHECK(j["gateways"][2]["status"] == "changed");
+    auto t = run(wg::cli::diff, {a, b});
+    CHECK(t.out.find("gateway icu: no permission changes") != std::string::npos);
+    CHECK(t.out.find("gateway or: permissions change") != std::string::npos);
+    CHECK(t.out.find("gateways whose permissions change: or") != std::string::npos);
+
+    // A shared change reaches every gateway; a new gateway is "added". Here
+    // through git revisions of the repository.
+    auto git = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {
+            "git", "-C", a, "-c", "user.name=t", "-c", "user.email=t@example.invalid"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return wg::policy::git::run(argv).has_value();
+    };
+    REQUIRE(git({"init", "-q"}));
+    REQUIRE(git({"add", "."}));
+    REQUIRE(git({"commit", "-q", "-m", "one"}));
+    d.write("a/shared/guardrails.yaml",
+            "kind: Guardrails\nrules:\n  - name: no-ssh\n"
+            "    to: {group: ward-clinical}\n    proto: tcp\n"
+            "    ports: [22]\n");
+    std::filesystem::copy(d.path() / "a/gateways/nicu", d.path() / "a/gateways/nicu2",
+                          std::filesystem::copy_options::recursive);
+    d.write("a/gateways/nicu2/gateway.yaml",
+            wg::test::replaced(
+                [&] {
+                    std::ifstream f(d.path() / "a/gateways/nicu/gateway.yaml");
+                    return std::string(std::istreambuf_iterator<char>(f), {});
+                }(),
+                "name: nicu", "name: nicu2"));
+    REQUIRE(git({"add", "."}));
+    REQUIRE(git({"commit", "-q", "-m", "two"}));
+    auto g = run(wg::cli::diff, {"HEAD~1", "HEAD", "--repo", a, "--format", "json"});
+    INFO(g.err);
+    REQUIRE(g.rc == 0);
+    auto gj = nlohmann::json::parse(g.out);
+    CHECK(gj["changed"] == nlohmann::json::array({"icu", "nicu", "nicu2", "or"}));
+    CHECK(gj["gateways"][2]["status"] == "added");
+    auto only = run(wg::cli::diff, {"HEAD~1", "HEAD", "--repo", a, "--gateway", "icu"});
+    CHECK(only.out.find("gateway nicu") == std::string::npos);
+    CHECK(only.out.find("gateway icu: permissions change") != std::string::npos);
+
+    // A gateway that does not compile on one side: named, exit 1.
+    d.write("b/gateways/icu/broken.yaml", "kind: DeviceClass\nname: x\nmode: enforced\n");
+    auto broken = run(wg::cli::diff, {a, b});
+    CHECK(broken.rc == 1);
+    CHECK(broken.err.find("[icu]") != std::string::npos);
+    // Fleet vs plain directory: usage error.
+    CHECK(run(wg::cli::diff, {a, wg::test::example_policy().string()}).rc == 2);
 }

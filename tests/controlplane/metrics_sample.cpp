@@ -18,6 +18,12 @@ int main() {
     cp::ReloadMetrics rm;
     rm.record(cp::ReloadResult::Ok, 1.7e9, 0);
     rm.set_running(3, "deadbeef", "ab12");
+    // The fleet families (--gateway, --policy-git) are linted too.
+    rm.set_gateway("icu");
+    rm.enable_git();
+    rm.record_fetch(true, "deadbeef", 1.7e9);
+    rm.record_refusal("unsigned", "cafe");
+    rm.set_revision("deadbeef", "policy-lead@example.invalid", "SHA256:x", 1.7e9);
     cp::AuditLog audit({}, nullptr);
     mgmt::AuditBatch batch;
     batch.events.resize(1);

@@ -4,7 +4,8 @@
 #   2. `promtool check rules` on deploy/prometheus/*.rules.yml;
 #   3. `promtool test rules` on the unit tests of those rules (burn-rate
 #      alerts fire and stay silent when they should);
-#   4. `promtool check config` on the example scrape config.
+#   4. `promtool check config` on the example scrape config;
+#   5./6. the same for the fleet configuration (deploy/prometheus/fleet/).
 # TAP output.
 set -u
 SAMPLE=$1
@@ -17,7 +18,7 @@ result() { # name rc output
     if [ "$2" -eq 0 ]; then echo "ok $n - $1"; else
         fails=$((fails + 1)); echo "not ok $n - $1"; echo "$3" | sed 's/^/# /'; fi
 }
-echo "1..4"
+echo "1..6"
 text=$("$SAMPLE")
 out=$(echo "$text" | promtool check metrics 2>&1); rc=$?
 # promtool prints lint findings but still exits 0 for some; any output is a finding.
@@ -32,4 +33,11 @@ trap 'rm -rf "$TMP"' EXIT
 cp "$PROM/prometheus.yml" "$PROM"/*.rules.yml "$TMP"/
 out=$(promtool check config "$TMP/prometheus.yml" 2>&1); rc=$?
 result "promtool check config deploy/prometheus/prometheus.yml" $rc "$out"
+out=$(cd "$SRC/tests/controlplane" && promtool test rules fleet_rules_test.yml 2>&1); rc=$?
+result "promtool test rules (fleet: policy drift, gateway not reporting, refused revision)" $rc "$out"
+mkdir -p "$TMP/fleet-check/fleet"
+cp "$PROM"/*.rules.yml "$TMP/fleet-check/"
+cp -r "$PROM/fleet/." "$TMP/fleet-check/fleet/"
+out=$(promtool check config "$TMP/fleet-check/fleet/prometheus.yml" 2>&1); rc=$?
+result "promtool check config deploy/prometheus/fleet/prometheus.yml" $rc "$out"
 [ "$fails" -eq 0 ]
