@@ -17,6 +17,9 @@
 //    binding (mac and ip) > bound ip seen with another mac (spoofed) > mac >
 //    exact ip > longest subnet > unknown; ties go to the lowest host index;
 //    entries with a vlan only match frames of that vlan.
+//    A device with several addresses (dual stack) is one entry per address,
+//    each with the device's MAC, class, zone and binding: a binding covers
+//    every address of the device, in both families.
 //  * Sides. `clinical_space`/`core_space` list the address spaces of each
 //    side. An address belongs to the side of its longest matching prefix
 //    (so core_space may be 0.0.0.0/0 around a more specific clinical space;

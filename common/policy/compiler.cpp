@@ -217,16 +217,28 @@ class Resolver {
         sort_prefixes(p.core_space);
     }
 
+    // One device: a MAC (or none) and all its addresses. Inventory entries
+    // with the same MAC and VLAN merge into one device (a dual-stack host
+    // listed once per address, or an asset export with one row per
+    // address); a different class or zone for one MAC is a conflict.
+    struct Device {
+        const src::HostSrc* first = nullptr;
+        uint16_t class_id = kUnknownClass, zone_id = kNoZone;
+        bool bind = false;
+        std::vector<std::pair<IpPrefix, SourceLoc>> ips;
+    };
+
+    static std::string where(const SourceLoc& l) {
+        return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.column);
+    }
+
     void hosts(CompiledPolicy& p) {
-        // Keys: MAC, host IP, subnet (+vlan). One address in two entries is
-        // ambiguous identity: an error naming both rows.
-        std::map<std::array<uint8_t, 6>, const src::HostSrc*> macs;
-        std::map<std::tuple<uint8_t, std::array<uint8_t, 16>, uint8_t, uint16_t>,
-                 const src::HostSrc*>
-            ips;
+        std::vector<Device> devices;
+        std::map<std::pair<std::array<uint8_t, 6>, uint16_t>, size_t> by_mac_vlan;
+        std::map<std::array<uint8_t, 6>, size_t> by_mac;  // first device of a MAC
         for (auto& h : s_.hosts) {
-            HostEntry e;
             bool ok = true;
+            uint16_t zone = kNoZone;
             auto cid = class_ref(
                 h.cls, "inventory entry" + (h.asset_id.empty() ? "" : " '" + h.asset_id + "'"));
             if (!cid)
@@ -243,62 +255,118 @@ class Resolver {
                 if (!z)
                     ok = false;
                 else
-                    e.zone_id = *z;
+                    zone = *z;
             }
-            if (h.bind_mac_ip && (!h.mac || !h.ip || !net::is_host(*h.ip))) {
+            if (h.bind_mac_ip && (!h.mac || h.ips.empty() ||
+                                  std::any_of(h.ips.begin(), h.ips.end(), [](const auto& x) {
+                                      return !net::is_host(x.first);
+                                  }))) {
                 error(h.loc, "bad-binding",
                       "bind_mac_ip needs both 'mac' and a single-host 'ip' on the same entry");
                 ok = false;
             }
+            if (!ok) continue;
             if (h.mac) {
-                if (auto [it, fresh] = macs.emplace(*h.mac, &h); !fresh) {
-                    error(h.loc, "inventory-conflict",
-                          "MAC " + net::format_mac(*h.mac) + " is already in the inventory at " +
-                              at(it->second->loc) + " (class '" + it->second->cls.name +
-                              "'); one device has one class: remove the stale entry");
-                    ok = false;
+                if (auto it = by_mac.find(*h.mac); it != by_mac.end()) {
+                    const Device& d = devices[it->second];
+                    if (d.class_id != *cid || d.zone_id != zone) {
+                        std::string what = d.class_id != *cid
+                                               ? "class '" + h.cls.name + "' here but class '" +
+                                                     d.first->cls.name + "'"
+                                               : "in zone '" + p.zones.at(zone) +
+                                                     "' here but in zone '" +
+                                                     p.zones.at(d.zone_id) + "'";
+                        error(h.loc, "inventory-conflict",
+                              "MAC " + net::format_mac(*h.mac) + " is " + what + " at " +
+                                  where(d.first->loc) +
+                                  "; one device has one class and one zone: fix or remove the "
+                                  "stale entry");
+                        continue;
+                    }
+                } else {
+                    by_mac.emplace(*h.mac, devices.size());
+                }
+                auto [it, fresh] = by_mac_vlan.try_emplace({*h.mac, h.vlan}, devices.size());
+                if (!fresh) {
+                    // Same device: its addresses join the first entry's.
+                    Device& d = devices[it->second];
+                    d.bind = d.bind || h.bind_mac_ip;
+                    for (auto& a : h.ips)
+                        if (std::none_of(d.ips.begin(), d.ips.end(),
+                                         [&](const auto& x) { return x.first == a.first; }))
+                            d.ips.push_back(a);
+                    continue;
                 }
             }
-            if (h.ip) {
+            devices.push_back(Device{&h, *cid, zone, h.bind_mac_ip, h.ips});
+        }
+        // A bound device with a subnet among its merged addresses.
+        for (auto& d : devices)
+            if (d.bind)
+                for (auto& [ip, l] : d.ips)
+                    if (!net::is_host(ip))
+                        error(l, "bad-binding",
+                              "subnet " + net::format(ip) + " joins device " +
+                                  net::format_mac(*d.first->mac) + " (" + where(d.first->loc) +
+                                  "), which binds MAC and IP: a binding needs single-host "
+                                  "addresses");
+
+        // One address in two devices is ambiguous identity: an error naming
+        // both. Keys: address, prefix length, VLAN.
+        std::map<std::tuple<uint8_t, std::array<uint8_t, 16>, uint8_t, uint16_t>,
+                 std::pair<const Device*, SourceLoc>>
+            ips;
+        for (auto& d : devices) {
+            const src::HostSrc& h = *d.first;
+            auto emit = [&](const IpPrefix* ip) {
+                HostEntry e;
+                e.class_id = d.class_id;
+                e.zone_id = d.zone_id;
+                e.vlan = h.vlan;
+                e.has_mac = h.mac.has_value();
+                if (h.mac) e.mac = *h.mac;
+                e.has_ip = ip != nullptr;
+                if (ip) e.ip = *ip;
+                e.bind_mac_ip = d.bind;
+                e.asset_id = h.asset_id;
+                e.loc = h.loc;
+                p.hosts.push_back(e);
+            };
+            if (d.ips.empty()) emit(nullptr);
+            for (auto& [ip, l] : d.ips) {
                 uint16_t v = h.vlan;
-                auto key = std::make_tuple(h.ip->family, h.ip->addr, h.ip->len, v);
+                auto key = std::make_tuple(ip.family, ip.addr, ip.len, v);
                 auto it = ips.find(key);
                 // Also collide with an any-VLAN entry of the same address.
                 if (it == ips.end() && v != kAnyVlan)
-                    it = ips.find(std::make_tuple(h.ip->family, h.ip->addr, h.ip->len, kAnyVlan));
+                    it = ips.find(std::make_tuple(ip.family, ip.addr, ip.len, kAnyVlan));
                 if (it != ips.end()) {
-                    error(h.loc, "inventory-conflict",
-                          std::string(net::is_host(*h.ip) ? "address " : "subnet ") +
-                              net::format(*h.ip) + " is already in the inventory at " +
-                              at(it->second->loc) + " (class '" + it->second->cls.name +
+                    error(l, "inventory-conflict",
+                          std::string(net::is_host(ip) ? "address " : "subnet ") + net::format(ip) +
+                              " is already in the inventory at " + where(it->second.second) +
+                              " (class '" + it->second.first->first->cls.name +
                               "'); an address identifies one device: remove or fix one entry");
-                    ok = false;
-                } else {
-                    ips.emplace(key, &h);
+                    continue;
                 }
+                ips.emplace(key, std::make_pair(&d, l));
+                emit(&ip);
             }
-            if (!ok) continue;
-            e.class_id = *cid;
-            e.vlan = h.vlan;
-            e.has_mac = h.mac.has_value();
-            if (h.mac) e.mac = *h.mac;
-            e.has_ip = h.ip.has_value();
-            if (h.ip) e.ip = *h.ip;
-            e.bind_mac_ip = h.bind_mac_ip;
-            e.asset_id = h.asset_id;
-            e.loc = h.loc;
-            p.hosts.push_back(e);
         }
         // (any-VLAN entry after a VLAN-specific one of the same address)
-        for (auto& [k, h] : ips) {
+        for (auto& [k, v] : ips) {
             if (std::get<3>(k) == kAnyVlan) continue;
             auto it =
                 ips.find(std::make_tuple(std::get<0>(k), std::get<1>(k), std::get<2>(k), kAnyVlan));
-            if (it != ips.end() && it->second->loc.line && h != it->second)
-                error(it->second->loc, "inventory-conflict",
-                      "address " + net::format(*h->ip) + " is also in the inventory at " +
-                          at(h->loc) + " for VLAN " + std::to_string(h->vlan) +
+            if (it != ips.end() && it->second.second.line && v.first != it->second.first) {
+                IpPrefix ip;
+                ip.family = std::get<0>(k);
+                ip.addr = std::get<1>(k);
+                ip.len = std::get<2>(k);
+                error(it->second.second, "inventory-conflict",
+                      "address " + net::format(ip) + " is also in the inventory at " +
+                          where(v.second) + " for VLAN " + std::to_string(std::get<3>(k)) +
                           "; give both entries a VLAN or remove one");
+            }
         }
     }
 

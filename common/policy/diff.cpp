@@ -78,13 +78,29 @@ std::string host_key(const HostEntry& h) {
     return net::format(h.ip);
 }
 
-std::string host_addr(const HostEntry& h) {
-    std::string s;
-    if (h.has_mac) s += net::format_mac(h.mac);
-    if (h.has_ip) s += (s.empty() ? "" : " ") + net::format(h.ip);
-    if (h.vlan != kAnyVlan) s += " vlan " + std::to_string(h.vlan);
-    if (h.bind_mac_ip) s += " (bound)";
-    return s;
+// Each device's identity by key: its MAC, every address (a dual-stack
+// device has one entry per address, all with one key), VLAN and binding.
+std::map<std::string, std::string> device_addrs(const CompiledPolicy& p) {
+    std::map<std::string, std::vector<std::string>> ips;
+    std::map<std::string, const HostEntry*> first;
+    for (auto& h : p.hosts) {
+        const std::string k = host_key(h);
+        first.emplace(k, &h);
+        if (h.has_ip) ips[k].push_back(net::format(h.ip));
+    }
+    std::map<std::string, std::string> out;
+    for (auto& [k, h] : first) {
+        auto& v = ips[k];
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        std::string s;
+        if (h->has_mac) s += net::format_mac(h->mac);
+        for (auto& ip : v) s += (s.empty() ? "" : " ") + ip;
+        if (h->vlan != kAnyVlan) s += " vlan " + std::to_string(h->vlan);
+        if (h->bind_mac_ip) s += " (bound)";
+        out.emplace(k, std::move(s));
+    }
+    return out;
 }
 
 // Everything that decides what members of class `c` may do, by name.
@@ -198,6 +214,7 @@ PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
 
     // Devices.
     std::map<std::string, const HostEntry*> ha, hb;
+    const auto addr_a = device_addrs(a), addr_b = device_addrs(b);
     for (auto& h : a.hosts) ha.emplace(host_key(h), &h);
     for (auto& h : b.hosts) hb.emplace(host_key(h), &h);
     std::map<uint16_t, std::set<std::string>> perm_a, perm_b;
@@ -212,7 +229,7 @@ PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
         std::string cls = a.classes.at(h->class_id).name;
         if (it == hb.end()) {
             d.devices.push_back(
-                {"removed", k, "was " + cls + " (" + host_addr(*h) + "); now unknown"});
+                {"removed", k, "was " + cls + " (" + addr_a.at(k) + "); now unknown"});
             continue;
         }
         const HostEntry* g = it->second;
@@ -221,8 +238,8 @@ PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
         std::vector<std::string> why;
         if (cls != cls_b) why.push_back("class " + cls + " -> " + cls_b);
         if (za != zb) why.push_back("zone '" + za + "' -> '" + zb + "'");
-        if (host_addr(*h) != host_addr(*g))
-            why.push_back("identity " + host_addr(*h) + " -> " + host_addr(*g));
+        if (const std::string ia = addr_a.at(k), ib = addr_b.at(k); ia != ib)
+            why.push_back("identity " + ia + " -> " + ib);
         if (cls == cls_b) {
             const auto& pa = perms(a, perm_a, h->class_id);
             const auto& pb = perms(b, perm_b, g->class_id);
@@ -247,7 +264,7 @@ PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
     for (auto& [k, g] : hb)
         if (!ha.count(k))
             d.devices.push_back(
-                {"added", k, "now " + b.classes.at(g->class_id).name + " (" + host_addr(*g) + ")"});
+                {"added", k, "now " + b.classes.at(g->class_id).name + " (" + addr_b.at(k) + ")"});
     return d;
 }
 

@@ -48,15 +48,38 @@ void Loader::host(FileCtx& ctx, const YAML::Node& n) {
     }
     if (m.has("ip") && m.has("subnet")) {
         ctx.error(m.loc(), "bad-value",
-                  "an inventory entry has either 'ip' (one host) or 'subnet', not both");
-    } else if (auto ip = m.str("ip")) {
-        std::string err;
-        h.ip = net::parse_ip(*ip, err);
-        if (!h.ip) ctx.error(*m.get("ip"), "bad-cidr", err + "; use 'subnet' for a range");
+                  "an inventory entry has either 'ip' (one host address or a list of them) or "
+                  "'subnet', not both");
+    } else if (m.has("ip")) {
+        // One address or a list: a dual-stack device lists its IPv4 and
+        // IPv6 addresses on one entry (or on several entries with its MAC).
+        bool bad = false;
+        if (auto ips = m.str_list("ip")) {
+            if (ips->empty()) {
+                ctx.error(*m.get("ip"), "bad-value", "'ip' lists no address");
+                bad = true;
+            }
+            for (auto& [text, at] : *ips) {
+                std::string err;
+                auto ip = net::parse_ip(text, err);
+                if (!ip) {
+                    ctx.error(at, "bad-cidr", err + "; use 'subnet' for a range");
+                    bad = true;
+                } else {
+                    h.ips.emplace_back(*ip, at);
+                }
+            }
+        } else {
+            bad = true;
+        }
+        if (bad) h.ips.clear();
     } else if (auto sn = m.str("subnet")) {
         std::string err;
-        h.ip = net::parse_cidr(*sn, err);
-        if (!h.ip) ctx.error(*m.get("subnet"), "bad-cidr", err);
+        auto ip = net::parse_cidr(*sn, err);
+        if (!ip)
+            ctx.error(*m.get("subnet"), "bad-cidr", err);
+        else
+            h.ips.emplace_back(*ip, ctx.loc(*m.get("subnet")));
     }
     if (auto b = m.boolean("bind_mac_ip")) h.bind_mac_ip = *b;
     if (!m.has("mac") && !m.has("ip") && !m.has("subnet")) {
@@ -64,7 +87,7 @@ void Loader::host(FileCtx& ctx, const YAML::Node& n) {
                   "an inventory entry needs 'mac', 'ip' or 'subnet' to identify the host");
         return;
     }
-    if (!h.mac && !h.ip) return;  // its address errors were reported
+    if (!h.mac && h.ips.empty()) return;  // its address errors were reported
     s_.hosts.push_back(std::move(h));
 }
 
@@ -282,15 +305,18 @@ void Loader::load_csv(const std::string& text, const std::string& relp, bool bin
         }
         if (!ip.empty()) {
             std::string err;
-            h.ip = net::parse_cidr(ip, err);
-            if (!h.ip) ctx.error(at(field("ip")), "bad-cidr", err), bad = true;
+            auto pre = net::parse_cidr(ip, err);
+            if (!pre)
+                ctx.error(at(field("ip")), "bad-cidr", err), bad = true;
+            else
+                h.ips.emplace_back(*pre, at(field("ip")));
         }
         if (mac.empty() && ip.empty()) {
             ctx.error(at(nullptr), "missing-field",
                       "asset '" + h.asset_id + "' has neither mac nor ip; it cannot be identified");
             continue;
         }
-        h.bind_mac_ip = bind && h.mac && h.ip;
+        h.bind_mac_ip = bind && h.mac && !h.ips.empty();
         if (auto b = lower(val("bind_mac_ip")); !b.empty()) {
             if (b == "true" || b == "1")
                 h.bind_mac_ip = true;

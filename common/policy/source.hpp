@@ -59,7 +59,9 @@ struct HostSrc {
     std::optional<Ref> zone;
     uint16_t vlan = kAnyVlan;
     std::optional<std::array<uint8_t, 6>> mac;
-    std::optional<IpPrefix> ip;
+    // The entry's addresses: `ip` (one or a list, any family) or one
+    // `subnet`. Entries with the same MAC are one device (compiler.cpp).
+    std::vector<std::pair<IpPrefix, SourceLoc>> ips;
     bool bind_mac_ip = false;
 };
 

@@ -206,3 +206,33 @@ TEST_CASE("sides: a source from the other side's space is spoofed", "[sides]") {
     CHECK_FALSE(spoofed("2001:db8:d::1", S::Clinical));  // in neither space
     CHECK_FALSE(spoofed("2001:db8:d::1", S::Core));
 }
+
+// A dual-stack device compiles to one bound entry per address, all with its
+// MAC (compiler.cpp): the binding holds on both families, and a foreign MAC
+// taking either address is the spoofed class.
+TEST_CASE("identity: a dual-stack device is bound on both families", "[identity]") {
+    policy::CompiledPolicy p = base_policy(10, 3);
+    p.settings.spoofed_class = kSpoofed;
+    p.hosts = {
+        host(1, mac(0x01), "198.18.1.10", /*bind=*/true),
+        host(1, mac(0x01), "2001:2::10", /*bind=*/true),
+        host(2, mac(0x02), "198.18.1.11"),
+    };
+    auto t = build_or_fail(p);
+    for (const char* ip : {"198.18.1.10", "2001:2::10"}) {
+        INFO(ip);
+        for (auto [m, cls, spoofed] :
+             {std::tuple{mac(0x01), 1, false}, std::tuple{mac(0x02), int(kSpoofed), true},
+              std::tuple{mac(0x66), int(kSpoofed), true}}) {
+            policy::Tuple tu = tuple(ip, ip, 6, 1000, 80, 0);
+            dp::PacketMeta meta = meta_of(tu);
+            std::memcpy(meta.src_mac, m.data(), 6);
+            const dp::Ident id = t->identify_src(meta, 0);
+            const auto ref = policy::identify(p, tu.src, tu.family, m, 0);
+            CHECK(id.class_id == cls);
+            CHECK(id.spoofed == spoofed);
+            CHECK(ref.class_id == id.class_id);
+            CHECK(ref.spoofed == id.spoofed);
+        }
+    }
+}
