@@ -127,6 +127,11 @@ for name in names:
     for p in rep["packet_verdicts"]:
         if p["action"] == "drop":
             drops[p["reason"]] = drops.get(p["reason"], 0) + 1
+    # Monitor mode: packets forwarded and recorded (would-deny), all classes.
+    wd = sum(c.get("would_deny", 0) for c in exp.get("classes", {}).values())
+    got_wd = sum(1 for p in rep["packet_verdicts"] if p["action"] == "forward-record")
+    if "classes" in exp and wd != got_wd:
+        diag.append(f"would-deny packets: dataplane {wd}, replay {got_wd}")
     if drops != exp.get("drops", {}):
         diag.append(f"drops by reason: dataplane {exp.get('drops', {})}, replay {drops}")
     tap(not diag, f"{name}: {len(want)} packets and their drop reasons agree with the dataplane",
