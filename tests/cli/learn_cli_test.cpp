@@ -136,6 +136,13 @@ Run run(F f, const wg::cli::Args& a) {
     int rc = f(a, o, e);
     return {rc, o.str(), e.str()};
 }
+// Catch's TAP reporter prints messages of passing checks too: keep them on
+// one line so the TAP stream stays valid.
+std::string one_line(std::string s) {
+    for (auto& c : s)
+        if (c == '\n') c = '|';
+    return s;
+}
 std::string slurp(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::stringstream ss;
@@ -152,7 +159,7 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
     const auto out = work.path() / "proposal";
     auto r = run(wg::cli::learn,
                  {"--policy", pol.path().string(), "--pcap", cap, "--out", out.string()});
-    INFO(r.out << r.err);
+    INFO(one_line(r.out + r.err));
     REQUIRE(r.rc == 0);
 
     // It lints.
@@ -176,7 +183,7 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
     CHECK(diff.global.empty());
 
     const std::string cart = slurp(out / "classes/cart.yaml");
-    INFO(cart);
+    INFO(one_line(cart));
     // The original text is kept, the rules are appended with their evidence.
     CHECK(cart.rfind(slurp(pol.path() / "classes/cart.yaml"), 0) == 0);
     CHECK(
@@ -201,7 +208,7 @@ TEST_CASE("learn from a capture: a reviewable proposal that lints") {
 
     // The unknown device: proposed with its passive evidence, not assigned.
     const std::string unk = slurp(out / "learned-unknown-hosts.yaml");
-    INFO(unk);
+    INFO(one_line(unk));
     CHECK(unk.find("hosts: []") != std::string::npos);
     CHECK(unk.find("# likely cart:") != std::string::npos);
     CHECK(unk.find("MAC vendor Philips Medical Systems") != std::string::npos);
@@ -245,13 +252,13 @@ not json at all
     const auto out = work.path() / "p";
     auto r = run(wg::cli::learn, {"--policy", pol.path().string(), "--audit",
                                   (work.path() / "audit.log").string(), "--out", out.string()});
-    INFO(r.out << r.err);
+    INFO(one_line(r.out + r.err));
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("2 audit events, 2 other lines skipped") != std::string::npos);
     auto compiled = wg::policy::compile_directory(out);
     REQUIRE(compiled.ok());
     const std::string cart = slurp(out / "classes/cart.yaml");
-    INFO(cart);
+    INFO(one_line(cart));
     CHECK(cart.find("- name: learned-tcp-8080-to-198-19-7-7") != std::string::npos);
     CHECK(cart.find("2026-12-01T10:00:00Z .. 2026-12-03T10:00:00Z") != std::string::npos);
     CHECK(cart.find("confidence") == std::string::npos);  // two hosts, two days
@@ -298,12 +305,12 @@ TEST_CASE("learn --live: the control plane's record of new flows, across a resta
     const auto out = work.path() / "p";
     auto r = run(wg::cli::learn, {"--policy", pol.path().string(), "--live", state.path().string(),
                                   "--out", out.string()});
-    INFO(r.out << r.err);
+    INFO(one_line(r.out + r.err));
     REQUIRE(r.rc == 0);
     CHECK(r.out.find("2 flow records") != std::string::npos);
     REQUIRE(wg::policy::compile_directory(out).ok());
     const std::string cart = slurp(out / "classes/cart.yaml");
-    INFO(cart);
+    INFO(one_line(cart));
     CHECK(
         cart.find("# learned: 4 flows, 2 packets, 2023-11-14T22:13:20Z .. 2023-11-16T22:13:20Z") !=
         std::string::npos);

@@ -10,7 +10,8 @@ pcapng with two interfaces (0 = clinical port, 1 = core port, what a capture
 of both gateway ports looks like), replayed with --packets --json, and each
 packet's action (forwarded or dropped) is compared with the dataplane's:
 a packet was forwarded iff it is the next frame of the other port's
-expected output. Any disagreement fails. Scenarios replay cannot model are
+expected output. The drops are also counted by reason and compared with
+the dataplane's drop counters (expected.json). Any disagreement fails. Scenarios replay cannot model are
 listed with the reason (TAP skip).
 """
 import json
@@ -120,6 +121,20 @@ for name in names:
             diag.append(f"packet {i + 1} ({p['side']}): dataplane {w}, replay {g} ({p['reason']})")
     if len(want) != len(got):
         diag.append(f"{len(want)} packets in the scenario, replay judged {len(got)}")
-    tap(not diag, f"{name}: {len(want)} packets agree with the dataplane", "\n".join(diag))
+    # Drop reasons too: the dataplane's drop counters by reason (expected.json).
+    exp = json.load(open(os.path.join(d, "expected.json")))
+    drops = {}
+    for p in rep["packet_verdicts"]:
+        if p["action"] == "drop":
+            drops[p["reason"]] = drops.get(p["reason"], 0) + 1
+    # Monitor mode: packets forwarded and recorded (would-deny), all classes.
+    wd = sum(c.get("would_deny", 0) for c in exp.get("classes", {}).values())
+    got_wd = sum(1 for p in rep["packet_verdicts"] if p["action"] == "forward-record")
+    if "classes" in exp and wd != got_wd:
+        diag.append(f"would-deny packets: dataplane {wd}, replay {got_wd}")
+    if drops != exp.get("drops", {}):
+        diag.append(f"drops by reason: dataplane {exp.get('drops', {})}, replay {drops}")
+    tap(not diag, f"{name}: {len(want)} packets and their drop reasons agree with the dataplane",
+        "\n".join(diag))
 subprocess.run(["rm", "-rf", tmp])
 sys.exit(1 if failed else 0)
