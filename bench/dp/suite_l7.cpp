@@ -206,7 +206,8 @@ nlohmann::json suite_l7(const SuiteContext& c) {
         if (!syn.empty()) r["new_flow_syn_cycles_median"] = med(syn);
         rows.push_back(r);
     }
-    return {{"unit", "TSC cycles per packet, process_burst of 1 packet, median"},
+    return {{"status", "ok"},
+            {"unit", "TSC cycles per packet, process_burst of 1 packet, median"},
             {"policy", "tests/pcap/policies/l7"},
             {"rows", rows}};
 }
