@@ -1,6 +1,6 @@
 // wg-bench-dp: the in-process dataplane benchmarks (no PMD, one lcore).
 //
-//   wg-bench-dp [--quick] [--suites ceiling,acl,pipeline,flowmem,reload]
+//   wg-bench-dp [--quick] [--suites ceiling,acl,pipeline,flowmem,reload,l7]
 //               [--reps N] [--lcore N] [--mem MB] [--filter SUBSTR] [--out FILE]
 //
 // Brings up EAL without hugepages or PCI, pins itself to one lcore, runs the
@@ -40,7 +40,7 @@ void usage() {
 
 int main(int argc, char** argv) {
     bool quick = false;
-    std::string suites = "ceiling,acl,pipeline,flowmem,reload", out, filter;
+    std::string suites = "ceiling,acl,pipeline,flowmem,reload,l7", out, filter;
     unsigned reps = 0, mem = 0;
     int lcore = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
     for (int i = 1; i < argc; ++i) {
@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
     run("pipeline", wg::bench::suite_pipeline);
     run("flowmem", wg::bench::suite_flowmem);
     run("reload", wg::bench::suite_reload);
+    run("l7", wg::bench::suite_l7);
 
     const std::string text = j.dump(1);
     if (out.empty()) {

@@ -22,5 +22,8 @@ nlohmann::json suite_flowmem(const SuiteContext&) {
 nlohmann::json suite_reload(const SuiteContext&) {
     return absent("policy reload");
 }
+nlohmann::json suite_l7(const SuiteContext&) {
+    return absent("protocol inspection");
+}
 
 }  // namespace wg::bench

@@ -25,5 +25,8 @@ nlohmann::json suite_acl(const SuiteContext& c);
 nlohmann::json suite_pipeline(const SuiteContext& c);
 nlohmann::json suite_flowmem(const SuiteContext& c);
 nlohmann::json suite_reload(const SuiteContext& c);
+// Protocol inspection: new constrained vs unconstrained flows, first payload
+// per protocol, established packets after the verdict.
+nlohmann::json suite_l7(const SuiteContext& c);
 
 }  // namespace wg::bench

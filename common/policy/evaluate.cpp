@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "l7/accumulator.hpp"
+#include "l7/explain.hpp"
+#include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
 
 namespace wg::policy {
@@ -264,6 +267,44 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
     if (!enforce) tr.push_back("default: every denying class is in monitor mode");
     return finish(enforce ? Verdict::Deny : Verdict::WouldDeny, Tier::Default,
                   cname(d.deciding_class) + "/default");
+}
+
+L7Decision evaluate_l7(const CompiledPolicy& p, const Decision& d,
+                       std::span<const uint8_t> first_payload) {
+    L7Decision out;
+    if (d.verdict != Verdict::Allow || d.tier != Tier::ClassAllow || d.rule >= p.rules.size())
+        return out;
+    const Rule& r = p.rules[d.rule];
+    l7::Constraint c;
+    std::string err;
+    if (!rule_constraint(r.constraints, c, err)) return out;
+    out.applies = true;
+    out.protocol = std::string(l7::protocol_name(l7::protocol_of(c)));
+    const bool monitor =
+        r.owner_class < p.classes.size() && p.classes[r.owner_class].mode == Mode::Monitor;
+    const bool closed =
+        r.owner_class < p.classes.size() && p.classes[r.owner_class].on_failure == FailMode::Closed;
+    // The dataplane never holds more than the budget of a TCP stream.
+    if (first_payload.size() > l7::kFlowBudget && !std::holds_alternative<l7::NtpConstraint>(c))
+        first_payload = first_payload.first(l7::kFlowBudget);
+    const l7::Verdict v = l7::inspect(c, first_payload);
+    out.line = l7::explain_line(c, first_payload);
+    if (v.status == l7::Status::Ok) return out;
+    if (v.status == l7::Status::NeedMore) {
+        // Undecided: the dataplane waits for more unless the budget is spent
+        // (or, for a datagram, there is no more).
+        const bool stuck = std::holds_alternative<l7::NtpConstraint>(c) ||
+                           first_payload.size() >= l7::kFlowBudget || v.need > l7::kFlowBudget;
+        if (!stuck) return out;
+        out.uninspected = true;
+        out.verdict = closed ? Verdict::Deny : Verdict::Allow;
+        out.reason = closed ? "l7_uninspected" : "";
+        return out;
+    }
+    out.reason = std::string(l7::reason_name(v.reason));
+    out.value = std::string(v.value.view());
+    out.verdict = monitor ? Verdict::WouldDeny : Verdict::Deny;
+    return out;
 }
 
 }  // namespace wg::policy

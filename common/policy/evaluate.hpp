@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,23 @@ Identity identify(const CompiledPolicy& p, const std::array<uint8_t, 16>& ip, ui
                   const std::optional<std::array<uint8_t, 6>>& mac, uint16_t vlan);
 
 Decision evaluate(const CompiledPolicy& p, const Tuple& t);
+
+// The L7 step the dataplane applies to a flow `d` allowed by a class rule
+// with constraints, given the client's first payload (TCP: the stream from
+// its first byte; UDP: the first datagram). The oracle of stage_l7's
+// verdicts: Allow, Deny (violation in an enforce class, or no verdict within
+// the 512-byte budget in a class failing closed) or WouldDeny (violation in a
+// monitor class). `applies` is false when the deciding rule has no constraint.
+struct L7Decision {
+    bool applies = false;
+    Verdict verdict = Verdict::Allow;
+    bool uninspected = false;  // no verdict possible: the owner class's on_failure decided
+    std::string protocol;      // "dicom", "hl7", "smb", "ntp"
+    std::string reason;        // the violation's reason name ("" when allowed)
+    std::string value;         // the offending value, escaped as in the audit log
+    std::string line;          // one line for explain (l7::explain_line)
+};
+L7Decision evaluate_l7(const CompiledPolicy& p, const Decision& d,
+                       std::span<const uint8_t> first_payload);
 
 }  // namespace wg::policy

@@ -47,7 +47,7 @@ struct Rig {
         std::vector<rte_mbuf*> in = to_mbufs(frames);
         std::vector<rte_mbuf*> out(in.size());
         std::vector<PktTag> tags(in.size());
-        uint16_t n = process_burst(w, &t, side, in.data(), uint16_t(in.size()), now, out.data(),
+        uint16_t n = process_burst(w, cur, side, in.data(), uint16_t(in.size()), now, out.data(),
                                    tags.data());
         return from_mbufs(out.data(), n);
     }
@@ -84,6 +84,7 @@ struct Rig {
     }
 
     FakeTables t{1};
+    const PolicyTables* cur = &t;
     SlotRegistry reg;
     CounterMapPublisher pub;
     WorkerCtx w;
@@ -295,4 +296,19 @@ TEST_CASE("L7: flows of unconstrained rules never enter inspection") {
     CHECK(r.pass(0, tcp4_seg(kPump, kSrv, 41000, 443, 0x18, kIsn + 1, kSisn + 1, kBad)));
     CHECK(r.w.l7pool.in_use() == 0);
     CHECK(r.l7("pump", P::Dicom, O::Inspected) == 0);
+}
+
+TEST_CASE("L7: a reload keeps an L7 denial and re-binds an awaited first payload") {
+    Rig r;
+    FakeTables t2{2};
+    r.handshake(kPump, 40001);
+    CHECK_FALSE(r.pass(0, r.data(kPump, 0, kBad, 40001)));  // denied on generation 1
+    r.handshake(kPump, 40002);
+    CHECK(r.pass(0, r.data(kPump, 0, slice(kBad, 0, 10), 40002)));  // undecided
+    r.cur = &t2;  // the flows are re-evaluated lazily on generation 2
+    CHECK_FALSE(r.pass(0, r.data(kPump, 0, kGood, 40001)));
+    CHECK(r.drops(Reason::L7FlowDenied) == 1);
+    CHECK_FALSE(r.pass(0, r.data(kPump, 10, slice(kBad, 10, 400), 40002)));
+    CHECK(r.drops(Reason::L7DicomCallingAeDenied) == 2);
+    CHECK(r.w.l7pool.in_use() == 0);
 }

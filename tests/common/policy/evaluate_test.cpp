@@ -257,3 +257,71 @@ TEST_CASE_METHOD(Fixture, "essentials, bypass and anti-spoofing", "[evaluate]") 
         CHECK(d.trace.back().rfind("verdict: allow", 0) == 0);
     }
 }
+
+// The L7 step (evaluate_l7): the oracle of the dataplane's stage_l7 on the
+// pcap scenarios' policy (tests/pcap/policies/l7).
+TEST_CASE("evaluate_l7: first-payload verdicts by class mode and on_failure", "[evaluate][l7]") {
+    auto r = compile_directory(wg::test::source_root() / "tests/pcap/policies/l7");
+    REQUIRE(r.ok());
+    const CompiledPolicy& p = *r.policy;
+    auto flow = [&](const char* src, const char* dst, uint16_t dport) {
+        Tuple t;
+        t.src = ip(src);
+        t.dst = ip(dst);
+        t.proto = 6;
+        t.sport = 40000;
+        t.dport = dport;
+        Decision d = evaluate(p, t);
+        REQUIRE(d.verdict == Verdict::Allow);
+        return d;
+    };
+    auto rq = [](const std::string& calling) {
+        std::vector<uint8_t> b = {0x01, 0x00, 0x00, 0x00, 0x00, 0x48, 0x00, 0x01, 0x00, 0x00};
+        std::string called = "PACS" + std::string(12, ' ');
+        std::string cg = calling + std::string(16 - calling.size(), ' ');
+        b.insert(b.end(), called.begin(), called.end());
+        b.insert(b.end(), cg.begin(), cg.end());
+        b.resize(74, 0);
+        for (uint8_t x : {0x10, 0x00, 0x00, 0x00}) b.push_back(x);
+        return b;
+    };
+    const Decision cart = flow("198.18.0.30", "198.19.20.1", 104);
+    L7Decision ok = evaluate_l7(p, cart, rq("US_CART_ICU1"));
+    CHECK(ok.applies);
+    CHECK(ok.protocol == "dicom");
+    CHECK(ok.verdict == Verdict::Allow);
+    L7Decision bad = evaluate_l7(p, cart, rq("XS_CART_ICU1"));
+    CHECK(bad.verdict == Verdict::Deny);
+    CHECK(bad.reason == "dicom_calling_ae_denied");
+    CHECK(bad.value == "XS_CART_ICU1");
+    CHECK(bad.line.find("violation dicom_calling_ae_denied") != std::string::npos);
+    // Undecided but within the budget: the dataplane waits, nothing is decided yet.
+    CHECK(evaluate_l7(p, cart, std::vector<uint8_t>{0x01, 0x00}).verdict == Verdict::Allow);
+    // Monitor-mode class: would-deny.
+    CHECK(evaluate_l7(p, flow("198.18.0.32", "198.19.20.1", 104), rq("XS_CART_ICU1")).verdict ==
+          Verdict::WouldDeny);
+    // No verdict within the budget: on_failure (cart closed, cart-open open).
+    // An SMB1 NEGOTIATE offering 60 dialects: its list does not end within 512 bytes.
+    std::vector<uint8_t> data;
+    for (int k = 0; k < 60; ++k) {
+        const std::string d = "\x02NT LM 0.12";
+        data.insert(data.end(), d.begin(), d.end());
+        data.push_back(0);
+    }
+    std::vector<uint8_t> msg = {0xff, 'S', 'M', 'B', 0x72};
+    msg.resize(32, 0);
+    msg.push_back(0);  // WordCount
+    msg.push_back(uint8_t(data.size()));
+    msg.push_back(uint8_t(data.size() >> 8));
+    msg.insert(msg.end(), data.begin(), data.end());
+    std::vector<uint8_t> big = {0x00, 0x00, uint8_t(msg.size() >> 8), uint8_t(msg.size())};
+    big.insert(big.end(), msg.begin(), msg.end());
+    L7Decision closed = evaluate_l7(p, flow("198.18.0.30", "198.19.20.3", 445), big);
+    CHECK(closed.uninspected);
+    CHECK(closed.verdict == Verdict::Deny);
+    L7Decision open = evaluate_l7(p, flow("198.18.0.31", "198.19.20.3", 445), big);
+    CHECK(open.uninspected);
+    CHECK(open.verdict == Verdict::Allow);
+    // A rule without constraints: no L7 step.
+    CHECK_FALSE(evaluate_l7(p, flow("198.18.0.30", "198.19.20.1", 443), rq("X")).applies);
+}

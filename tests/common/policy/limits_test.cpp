@@ -73,3 +73,42 @@ TEST_CASE("limits: strings at the limit lint clean and round-trip through the im
     auto back = decode_image(bytes);
     CHECK(encode_image(back) == bytes);
 }
+
+// The dataplane's constraint table holds one protocol per rule in a fixed
+// form: the compiler refuses what it could not hold, at the rule.
+TEST_CASE("constraints: one protocol per rule, lists that fit the compiled form", "[limits][l7]") {
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    SECTION("two protocols on one rule") {
+        d.write("classes.yaml", wg::test::replaced(wg::test::kMinimalClasses, "    ports: [443]\n",
+                                                   "    ports: [443]\n    constraints:\n"
+                                                   "      dicom: {calling_ae_titles: [CART]}\n"
+                                                   "      smb: {deny_smbv1: true}\n"));
+        auto r = compile_directory(d.path());
+        INFO(all(r));
+        CHECK_FALSE(r.ok());
+        CHECK(all(r).find("error[bad-constraint]") != std::string::npos);
+        CHECK(all(r).find("more than one protocol") != std::string::npos);
+    }
+    SECTION("more than 16 patterns in a list") {
+        std::string titles;
+        for (int k = 0; k < 17; ++k) titles += (k ? ", T" : "T") + std::to_string(k);
+        d.write("classes.yaml", wg::test::replaced(wg::test::kMinimalClasses, "    ports: [443]\n",
+                                                   "    ports: [443]\n    constraints:\n"
+                                                   "      dicom: {calling_ae_titles: [" +
+                                                       titles + "]}\n"));
+        auto r = compile_directory(d.path());
+        INFO(all(r));
+        CHECK_FALSE(r.ok());
+        CHECK(all(r).find("at most 16 patterns") != std::string::npos);
+    }
+    SECTION("one protocol, fitting lists: compiles") {
+        d.write("classes.yaml",
+                wg::test::replaced(wg::test::kMinimalClasses, "    ports: [443]\n",
+                                   "    ports: [443]\n    constraints:\n"
+                                   "      dicom: {calling_ae_titles: [\"CART*\"]}\n"));
+        auto r = compile_directory(d.path());
+        INFO(all(r));
+        CHECK(r.ok());
+    }
+}
