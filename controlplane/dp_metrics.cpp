@@ -165,6 +165,23 @@ std::vector<MetricFamily> DataplaneCollector::render(const mgmt::Status& status,
         add_counter(dr, {{"reason", d.name}}, static_cast<double>(d.value));
     out.push_back(std::move(dr));
 
+    // --- protocol inspection (L7 constraints) ---------------------------------
+    if (!snap.l7.empty()) {
+        auto l7f = family("wardgate_l7_flows_total",
+                          "Flows of constrained rules by first-payload outcome (inspected = "
+                          "allowed + violated; uninspected = no verdict, on_failure applied), by "
+                          "class and protocol",
+                          MetricType::Counter);
+        for (const auto& c : snap.l7)
+            for (unsigned o = 0; o < stats::kL7Outcomes; ++o)
+                add_counter(l7f,
+                            {{"class", c.cls},
+                             {"protocol", c.protocol},
+                             {"outcome", stats::kL7OutcomeNames[o]}},
+                            static_cast<double>(c.counts[o]));
+        out.push_back(std::move(l7f));
+    }
+
     // --- flow table, mempool -------------------------------------------------
     const auto* fte = find(snap.gauges, "flow_table_entries");
     const auto* ftc = find(snap.gauges, "flow_table_capacity");

@@ -21,6 +21,7 @@ enum class Section : uint16_t {
     Counters = 7,
     Workers = 8,
     Histograms = 9,
+    L7 = 10,  // protocol inspection outcomes per class and protocol
 };
 
 void section(Writer& out, Section tag, const Writer& body) {
@@ -171,6 +172,16 @@ std::vector<uint8_t> encode(const stats::Snapshot& s) {
         }
         section(out, Section::Histograms, w);
     }
+    if (!s.l7.empty()) {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.l7.size()));
+        for (const auto& c : s.l7) {
+            w.put_str(c.cls);
+            w.put_str(c.protocol);
+            for (auto v : c.counts) w.put<uint64_t>(v);
+        }
+        section(out, Section::L7, w);
+    }
     return out.take();
 }
 
@@ -210,6 +221,14 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                     c.rule = r.get_str("rule name", 4096);
                     c.packets = r.get<uint64_t>("rule packets");
                     c.bytes = r.get<uint64_t>("rule bytes");
+                }
+                break;
+            case Section::L7:
+                s.l7.resize(r.get_count(8 + 8 * stats::kL7Outcomes, "l7 counters"));
+                for (auto& c : s.l7) {
+                    c.cls = r.get_str("class name", 4096);
+                    c.protocol = r.get_str("l7 protocol", 64);
+                    for (auto& v : c.counts) v = r.get<uint64_t>("l7 counter");
                 }
                 break;
             case Section::Drops: s.drops = get_named(r); break;

@@ -47,6 +47,19 @@ struct RuleCounters {
     uint64_t packets = 0, bytes = 0;
 };
 
+// L7 first-payload inspection outcomes of one class (the owner of the
+// constrained rule) and protocol ("dicom", "hl7", "smb", "ntp"): flows whose
+// first payload got a verdict (inspected = allowed + violated) and flows
+// that got none (uninspected: pool, budget or timeout exhausted).
+inline constexpr unsigned kL7Outcomes = 4;
+inline constexpr const char* kL7OutcomeNames[kL7Outcomes] = {"inspected", "allowed", "violated",
+                                                             "uninspected"};
+struct L7Counters {
+    std::string cls;
+    std::string protocol;
+    std::array<uint64_t, kL7Outcomes> counts{};
+};
+
 struct NamedCount {
     std::string name;
     uint64_t value = 0;
@@ -98,6 +111,7 @@ struct Snapshot {
     std::vector<NamedCount> counters;   // new_flows, flow_table_full, scanners_flagged, ...
     std::vector<WorkerCounters> workers;
     std::vector<Histogram> histograms;
+    std::vector<L7Counters> l7;  // nonzero (class, protocol) pairs only
 };
 
 }  // namespace wg::stats

@@ -1,5 +1,7 @@
 #include "stats/collect.hpp"
 
+#include "l7/result.hpp"
+
 namespace wg::dp {
 namespace {
 
@@ -31,6 +33,20 @@ void collect_stats(const std::vector<const LcoreStats*>& lcores, const SlotRegis
             }
         snap.classes.push_back(std::move(cc));
     }
+    for (size_t c = 0; c < cn.size() && c < kMaxClassSlots; ++c)
+        for (unsigned p = 0; p < kL7Protocols; ++p) {
+            stats::L7Counters lc;
+            uint64_t any = 0;
+            for (const auto* s : lcores)
+                for (unsigned o = 0; o < kL7Outcomes; ++o) {
+                    lc.counts[o] += peek(s->l7[c][p][o]);
+                    any |= lc.counts[o];
+                }
+            if (!any) continue;
+            lc.cls = cn[c];
+            lc.protocol = l7::protocol_name(static_cast<l7::Protocol>(p));
+            snap.l7.push_back(std::move(lc));
+        }
     const auto& rn = reg.rule_names();
     for (size_t r = 0; r < rn.size() && r < kMaxRuleSlots; ++r) {
         stats::RuleCounters rc;

@@ -76,12 +76,8 @@ inline constexpr const char* ctr_name(unsigned c) {
 // flow ends in exactly one of allowed / violated / uninspected; inspected
 // counts the verdicts the parsers reached (allowed + violated).
 enum class L7Outcome : uint8_t { Inspected = 0, Allowed, Violated, Uninspected };
-inline constexpr unsigned kL7Outcomes = 4;
+inline constexpr unsigned kL7Outcomes = stats::kL7Outcomes;
 inline constexpr unsigned kL7Protocols = 4;
-inline constexpr const char* l7_outcome_name(unsigned o) {
-    constexpr const char* n[kL7Outcomes] = {"inspected", "allowed", "violated", "uninspected"};
-    return o < kL7Outcomes ? n[o] : "unknown";
-}
 
 struct HistArr {
     uint64_t counts[stats::kHistBuckets];

@@ -114,6 +114,19 @@ panel("timeseries", "Drops per second by reason", [
     t(f'sum by (reason) (rate(wardgate_drops_total{{{SEL}}}[{RI}]))', "{{reason}}"),
 ], w=12, x=12, unit="pps")
 
+row("Protocol inspection (L7 constraints)")
+panel("timeseries", "Constrained flows per second by first-payload outcome", [
+    t(f'sum by (protocol, outcome) (rate(wardgate_l7_flows_total{{{SEL},outcome!="inspected"}}[{RI}]))',
+      "{{protocol}} {{outcome}}"),
+], w=12, x=0, unit="ops", newline=False,
+    desc="allowed / violated (enforce: dropped, monitor: would-deny) / uninspected (no verdict "
+         "within the 512-byte budget or 5 s: the class's on_failure applied).")
+panel("table", "L7 violations and uninspected flows by class and protocol (over the time range)", [
+    t(f'sum by (class, protocol, outcome) (increase(wardgate_l7_flows_total{{{SEL},outcome=~"violated|uninspected"}}[$__range])) > 0',
+      "", instant=True, fmt="table"),
+], w=12, x=12,
+    desc="The reasons are the drop reasons (wardgate_drops_total) and the audit log's reason field.")
+
 row("Flow table and dataplane health")
 panel("timeseries", "Flow table", [
     t(f'wardgate_flow_table_entries{{{SEL}}}', "{{instance}} entries"),

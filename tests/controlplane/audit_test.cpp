@@ -102,6 +102,25 @@ TEST_CASE("audit: IPv6 addresses and unknown policy generations", "[audit]") {
     CHECK(j["policy_commit"] == "");
 }
 
+TEST_CASE("audit: L7 violations name the protocol and the offending value", "[audit]") {
+    auto e = event("198.18.10.11", "198.18.20.5", 1, 1);
+    e.reason = static_cast<uint8_t>(contract::Reason::L7DicomCallingAeDenied);
+    e.l7_protocol = 1;  // l7::Protocol::Dicom + 1
+    e.l7_value = "XS_CART\\x22";
+    auto j = nlohmann::json::parse(cp::format_audit_event(e, nullptr, "g"));
+    CHECK(j["reason"] == "dicom_calling_ae_denied");
+    CHECK(j["l7_protocol"] == "dicom");
+    CHECK(j["l7_value"] == "XS_CART\\x22");
+    CHECK(j["event_type"] == "flow_denied");
+    // An uninspected first payload forwarded (on_failure open) is an allowed event.
+    auto u = event("198.18.10.11", "198.18.20.5", 0, 1);
+    u.reason = static_cast<uint8_t>(contract::Reason::L7Uninspected);
+    auto k = nlohmann::json::parse(cp::format_audit_event(u, nullptr, "g"));
+    CHECK(k["event_type"] == "flow_uninspected");
+    CHECK(k["reason"] == "l7_uninspected");
+    CHECK_FALSE(k.contains("l7_protocol"));
+}
+
 TEST_CASE("audit: reason names follow the dataplane's enum", "[audit]") {
     CHECK(cp::reason_name(0) == "none");
     CHECK(cp::reason_name(9) == "spoofed_side");

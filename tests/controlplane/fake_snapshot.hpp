@@ -46,6 +46,10 @@ inline stats::Snapshot fake_snapshot(uint64_t scale = 1) {
                 {"mempool_size", 4096},
                 {"audit_ring_used", 3}};
     s.counters = {{"new_flows", 50 * scale}, {"flow_table_full", 0}, {"scanners_flagged", 1}};
+    stats::L7Counters dicom{"us_cart", "dicom", {}};
+    dicom.counts = {10 * scale, 9 * scale, 1 * scale,
+                    0};  // inspected, allowed, violated, uninspected
+    s.l7 = {dicom};
     s.workers = {{1, 1000 * scale, 250 * scale, 1000 * scale},
                  {2, 900 * scale, 100 * scale, 1000 * scale}};
     stats::Histogram h;

@@ -47,6 +47,25 @@ TEST_CASE("metrics: per-class verdict counters, drops and rules", "[metrics]") {
     CHECK(sample(t, R"(wardgate_dataplane_level{name="audit_ring_used"})") == 3);
 }
 
+TEST_CASE("metrics: L7 inspection outcomes per class and protocol", "[metrics]") {
+    cp::DataplaneCollector c;
+    c.update(test::fake_status(), test::fake_snapshot());
+    auto t = render(c);
+    CHECK(
+        sample(t,
+               R"(wardgate_l7_flows_total{class="us_cart",protocol="dicom",outcome="allowed"})") ==
+        9);
+    CHECK(
+        sample(t,
+               R"(wardgate_l7_flows_total{class="us_cart",protocol="dicom",outcome="violated"})") ==
+        1);
+    CHECK(
+        sample(
+            t,
+            R"(wardgate_l7_flows_total{class="us_cart",protocol="dicom",outcome="uninspected"})") ==
+        0);
+}
+
 TEST_CASE("metrics: flow table, mempool, workers", "[metrics]") {
     cp::DataplaneCollector c;
     auto t0 = Clock::now();
@@ -111,9 +130,9 @@ TEST_CASE("metrics: latency histogram buckets in seconds, exact at the SLO bound
 TEST_CASE("metrics: no per-address labels anywhere", "[metrics]") {
     cp::DataplaneCollector c;
     c.update(test::fake_status(), test::fake_snapshot());
-    const std::set<std::string> allowed = {"port",   "device",  "class", "verdict", "rule",
-                                           "reason", "name",    "event", "lcore",   "path",
-                                           "le",     "version", "mode"};
+    const std::set<std::string> allowed = {
+        "port",  "device", "class", "verdict", "rule", "reason",   "name",   "event",
+        "lcore", "path",   "le",    "version", "mode", "protocol", "outcome"};  // L7: bounded enums
     for (const auto& f : c.Collect())
         for (const auto& m : f.metric)
             for (const auto& l : m.label) {

@@ -78,6 +78,35 @@ TEST_CASE("audit batches round-trip", "[mgmt]") {
     CHECK(d.events[0].suppressed == 5);
 }
 
+TEST_CASE("audit batches carry L7 protocol and value; a batch without them decodes", "[mgmt]") {
+    mgmt::AuditBatch b = test::sample_audit_batch();
+    const auto plain = mgmt::encode(b);  // no L7 event: no trailer, as an older dataplane sends
+    b.events.push_back(b.events.at(0));
+    b.events[1].l7_protocol = 1;
+    b.events[1].l7_value = "XS_CART\\x01";
+    auto d = mgmt::decode_audit_batch(mgmt::encode(b));
+    REQUIRE(d.events.size() == 2);
+    CHECK(d.events[0].l7_protocol == 0);
+    CHECK(d.events[0].l7_value.empty());
+    CHECK(d.events[1].l7_protocol == 1);
+    CHECK(d.events[1].l7_value == "XS_CART\\x01");
+    CHECK(mgmt::decode_audit_batch(plain).events.size() == 1);
+    auto bad = mgmt::encode(b);
+    // Trailer entry: u32 index, u8 protocol, u32 length, value. Index 7 of 2 events:
+    bad[bad.size() - b.events[1].l7_value.size() - 4 - 1 - 4] = 7;
+    CHECK_THROWS(mgmt::decode_audit_batch(bad));
+}
+
+TEST_CASE("stats snapshot carries L7 counters", "[mgmt]") {
+    stats::Snapshot s;
+    s.l7.push_back({"us_cart", "dicom", {10, 9, 1, 0}});
+    auto d = mgmt::decode_stats(mgmt::encode(s));
+    REQUIRE(d.l7.size() == 1);
+    CHECK(d.l7[0].cls == "us_cart");
+    CHECK(d.l7[0].protocol == "dicom");
+    CHECK(d.l7[0].counts == std::array<uint64_t, 4>{10, 9, 1, 0});
+}
+
 // Decoders allocate in proportion to what they received: a count claiming
 // 2^32 elements with a few bytes present is an error before any big
 // allocation. Each case would need gigabytes if the count were trusted.
