@@ -17,6 +17,7 @@
 #include "policy/compiler.hpp"
 #include "policy/evaluate.hpp"
 #include "policy/image.hpp"
+#include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
 
 namespace wg::cli {
@@ -70,9 +71,11 @@ std::string list_text(const std::vector<std::string>& v) {
     return s + "]";
 }
 
-// The rule's constraints in the compiled form the parsers take, each with a
-// description of what it allows ("dicom: calling_ae_titles [US_CART_*]").
-// Error text for a list the compiled form cannot hold.
+// The rule's constraint in the compiled form the parsers take, built by the
+// same function the compiler and the dataplane's constraint table use
+// (policy::rule_constraint), with a description of what it allows
+// ("dicom: calling_ae_titles [US_CART_*]"). `error`: what the compiler would
+// refuse (the policy does not compile then, so explain rarely sees it).
 struct BuiltConstraint {
     l7::Constraint c;
     std::string describe;
@@ -80,61 +83,30 @@ struct BuiltConstraint {
 };
 
 std::vector<BuiltConstraint> build_constraints(const policy::ProtocolConstraints& pc) {
-    std::vector<BuiltConstraint> out;
-    auto opt = [](const std::vector<std::string>& v) {
-        return v.empty() ? std::nullopt : std::optional<std::vector<std::string>>(v);
-    };
-    if (!pc.dicom_calling_ae.empty() || !pc.dicom_called_ae.empty()) {
-        BuiltConstraint b;
-        l7::DicomConstraint d;
-        b.error = l7::build(
-            l7::DicomConstraintSpec{opt(pc.dicom_calling_ae), opt(pc.dicom_called_ae)}, d);
-        b.c = d;
-        b.describe = "dicom:";
-        if (!pc.dicom_calling_ae.empty())
-            b.describe += " calling_ae_titles " + list_text(pc.dicom_calling_ae);
-        if (!pc.dicom_called_ae.empty())
-            b.describe += std::string(pc.dicom_calling_ae.empty() ? "" : ",") +
-                          " called_ae_titles " + list_text(pc.dicom_called_ae);
-        out.push_back(std::move(b));
-    }
-    if (!pc.hl7_sending_application.empty() || !pc.hl7_message_types.empty()) {
-        BuiltConstraint b;
-        l7::Hl7Constraint h;
-        l7::Hl7ConstraintSpec spec;
-        spec.sending_applications = opt(pc.hl7_sending_application);
-        spec.message_types = opt(pc.hl7_message_types);
-        b.error = l7::build(spec, h);
-        b.c = h;
-        b.describe = "hl7:";
-        if (!pc.hl7_sending_application.empty())
-            b.describe += " sending_applications " + list_text(pc.hl7_sending_application);
-        if (!pc.hl7_message_types.empty())
-            b.describe += std::string(pc.hl7_sending_application.empty() ? "" : ",") +
-                          " message_types " + list_text(pc.hl7_message_types);
-        out.push_back(std::move(b));
-    }
-    if (pc.smb_deny_v1) {
-        BuiltConstraint b;
-        b.c = l7::SmbConstraint{true};
+    BuiltConstraint b;
+    if (!policy::rule_constraint(pc, b.c, b.error) && b.error.empty()) return {};
+    auto lists =
+        [](std::initializer_list<std::pair<const char*, const std::vector<std::string>*>> ls) {
+            std::string s;
+            for (auto& [name, v] : ls)
+                if (!v->empty())
+                    s += std::string(s.empty() ? " " : ", ") + name + " " + list_text(*v);
+            return s;
+        };
+    if (!pc.dicom_calling_ae.empty() || !pc.dicom_called_ae.empty())
+        b.describe = "dicom:" + lists({{"calling_ae_titles", &pc.dicom_calling_ae},
+                                       {"called_ae_titles", &pc.dicom_called_ae}});
+    else if (!pc.hl7_sending_application.empty() || !pc.hl7_message_types.empty())
+        b.describe = "hl7:" + lists({{"sending_applications", &pc.hl7_sending_application},
+                                     {"message_types", &pc.hl7_message_types}});
+    else if (pc.smb_deny_v1)
         b.describe = "smb: deny_smbv1";
-        out.push_back(std::move(b));
-    }
-    if (!pc.ntp_modes.empty()) {
-        BuiltConstraint b;
-        l7::NtpConstraint n;
-        l7::NtpConstraintSpec spec;
+    else {
         std::string modes;
-        for (uint8_t m : pc.ntp_modes) {
-            spec.modes.push_back(m);
-            modes += (modes.empty() ? "" : ", ") + std::to_string(m);
-        }
-        b.error = l7::build(spec, n);
-        b.c = n;
+        for (uint8_t m : pc.ntp_modes) modes += (modes.empty() ? "" : ", ") + std::to_string(m);
         b.describe = "ntp: modes [" + modes + "]";
-        out.push_back(std::move(b));
     }
-    return out;
+    return {std::move(b)};
 }
 
 const char* status_name(l7::Status s) {
@@ -180,7 +152,7 @@ L7Step l7_step(const policy::CompiledPolicy& p, const policy::Decision& dec,
         s.text +=
             "l7: rule " + r.name + " (" + loc_str(r.loc) + ") constrains " + b.describe + "\n";
         nlohmann::ordered_json j;
-        j["protocol"] = std::string(l7::protocol_name(l7::protocol_of(b.c)));
+        if (b.error.empty()) j["protocol"] = std::string(l7::protocol_name(l7::protocol_of(b.c)));
         j["constraint"] = b.describe;
         if (!b.error.empty()) {
             s.text += "l7: the constraint does not compile: " + b.error + "\n";
