@@ -48,7 +48,9 @@
     /* TCP data offset / UDP length inconsistent with the packet */ \
     X(BadL4Header, "bad_l4_header")                                 \
     /* more than two 802.1Q/802.1ad tags */                         \
-    X(VlanStackTooDeep, "vlan_stack_too_deep")
+    X(VlanStackTooDeep, "vlan_stack_too_deep")                      \
+    /* source MAC not the flow's initiator's / responder's */       \
+    X(FlowMacMismatch, "flow_mac_mismatch")
 
 namespace wg::contract {
 

@@ -39,6 +39,7 @@ TEST_CASE("reason codes and names are the audit contract", "[contract]") {
         {21, "reply_without_flow"},
         {22, "bad_l4_header"},
         {23, "vlan_stack_too_deep"},
+        {24, "flow_mac_mismatch"},
     };
     REQUIRE(kReasonCount >= pinned.size());
     for (auto& [code, name] : pinned) {
