@@ -12,7 +12,7 @@
 
 namespace wg::policy {
 
-inline constexpr uint32_t kImageSchemaVersion = 1;
+inline constexpr uint32_t kImageSchemaVersion = 2;  // 2: guardrail exceptions
 
 class ImageError : public std::runtime_error {
   public:
