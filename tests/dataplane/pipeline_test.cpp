@@ -309,6 +309,24 @@ TEST_CASE("Fragments: the first decides, later ones follow; evasive ones are dro
     CHECK(r.drops(Reason::OverlappingFragment) == 1);
 }
 
+TEST_CASE("Fragments: a later fragment from another MAC does not follow the first") {
+    Rig r;
+    Bytes first = eth(0x0800);
+    ipv4(first, kPump, kSrv, 6, 24, 0x2000, 90);
+    tcp(first, 40000, 443, 0x02);
+    first.zeros(4);
+    Bytes forged = eth(0x0800);
+    ipv4(forged, kPump, kSrv, 6, 16, 3, 90);
+    forged.zeros(16);
+    forged.b[11] ^= 0x55;  // source MAC
+    Bytes later = eth(0x0800);
+    ipv4(later, kPump, kSrv, 6, 16, 3, 90);
+    later.zeros(16);
+    CHECK(r.run(0, {first.b, forged.b, later.b}).size() == 2);
+    CHECK(r.drops(Reason::FragmentNoFlow) == 1);
+    CHECK(r.ctr(kCtrFragmentsFollowed) == 1);
+}
+
 TEST_CASE("Audit is rate-limited per source; the next event carries the count") {
     Rig r;
     std::vector<Frame> flood;
