@@ -95,7 +95,9 @@
     X(OversizeFrame, "oversize_frame")                              \
     X(BadL4Checksum, "bad_l4_checksum")                             \
     /* source never valid on its arrival port */                    \
-    X(InvalidSource, "invalid_source")
+    X(InvalidSource, "invalid_source")                              \
+    /* source MAC not the flow's initiator's / responder's */       \
+    X(FlowMacMismatch, "flow_mac_mismatch")
 
 namespace wg::contract {
 

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "policy/net.hpp"
+#include "policy/rule_intersect.hpp"
 
 namespace wg::policy {
 
@@ -174,6 +175,86 @@ std::string hl7_pattern_problem(const std::string& pat, bool message_type) {
     return {};
 }
 
+// Whether one of guardrail g's exceptions reaches rule r's traffic.
+bool carves(const Rule& g, const Rule& r) {
+    for (const auto& x : g.exceptions) {
+        auto c = intersect(g, exception_shape(g, x));
+        if (c && intersect(*c, r)) return true;
+    }
+    return false;
+}
+
+std::string exception_name(const Rule& g, size_t i) {
+    const auto& x = g.exceptions[i];
+    return "exception " + (x.name.empty() ? "#" + std::to_string(i + 1) : "'" + x.name + "'") +
+           " of " + g.name;
+}
+
+// Guardrail exceptions (issue 12). An exception reaching beyond its
+// guardrail is an error: it reads as if it opened more than the guardrail
+// closes, and a reviewer must not have to work out that only the overlap
+// counts. One that can let nothing through is a warning: outside its
+// guardrail, swallowed by an earlier enforce guardrail, or with no allow
+// rule (nor a default-allow pair of classes) for its traffic.
+void guardrail_exception_checks(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
+    std::vector<const Rule*> allows;
+    for (auto& r : p.rules)
+        if (r.tier == Tier::ClassAllow) allows.push_back(&r);
+    auto default_allows = [&](uint16_t c) {
+        if (c == kAnyClass)
+            return std::any_of(p.classes.begin(), p.classes.end(),
+                               [](const ClassDef& d) { return d.default_action == Action::Allow; });
+        return c < p.classes.size() && p.classes[c].default_action == Action::Allow;
+    };
+    for (auto& g : p.rules) {
+        if (g.tier != Tier::Guardrail) continue;
+        for (size_t i = 0; i < g.exceptions.size(); ++i) {
+            const auto& x = g.exceptions[i];
+            const Rule shape = exception_shape(g, x);
+            const auto carve = intersect(g, shape);
+            const std::string what = exception_name(g, i);
+            if (!carve) {
+                out.push_back({Severity::Warning, "exception-matches-nothing", x.loc,
+                               what + " lies outside its guardrail (they share no traffic), so it "
+                                      "carves nothing: fix its from/to/proto/ports or remove it"});
+                continue;
+            }
+            if (!rule_covers(g, shape)) {
+                out.push_back({Severity::Error, "exception-too-broad", x.loc,
+                               what + " reaches beyond its guardrail; an exception only carves "
+                                      "the guardrail's own traffic: narrow it to a part of the "
+                                      "guardrail (fields it leaves out are the guardrail's)"});
+                continue;
+            }
+            const Rule* earlier = nullptr;
+            for (auto& e : p.rules) {
+                if (&e == &g) break;
+                if (e.tier == Tier::Guardrail && e.mode == Mode::Enforce &&
+                    rule_covers(e, *carve) && !carves(e, *carve)) {
+                    earlier = &e;
+                    break;
+                }
+            }
+            if (earlier) {
+                out.push_back({Severity::Warning, "exception-matches-nothing", x.loc,
+                               what + " lets nothing through: guardrail '" + earlier->name + "' (" +
+                                   at(earlier->loc) + ") denies all of its traffic first"});
+                continue;
+            }
+            const bool opened =
+                std::any_of(allows.begin(), allows.end(),
+                            [&](const Rule* a) { return intersect(*carve, *a).has_value(); }) ||
+                (default_allows(carve->initiator.class_id) &&
+                 default_allows(carve->responder.class_id));
+            if (!opened)
+                out.push_back({Severity::Warning, "exception-matches-nothing", x.loc,
+                               what + " lets nothing through: no allow rule covers any of its "
+                                      "traffic, and an exception does not allow by itself. Add the "
+                                      "allow rule or remove the exception"});
+        }
+    }
+}
+
 }  // namespace
 
 bool rule_covers(const Rule& outer, const Rule& inner) {
@@ -278,7 +359,7 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
         guard_index.candidates(*a, cand);
         for (uint32_t gi : cand) {
             const Rule* g = guards[gi];
-            if (g->mode == Mode::Enforce && rule_covers(*g, *a)) {
+            if (g->mode == Mode::Enforce && rule_covers(*g, *a) && !carves(*g, *a)) {
                 warn(a->loc, "shadowed-rule",
                      "rule '" + a->name + "' can never allow anything: guardrail '" + g->name +
                          "' (" + at(g->loc) +
@@ -303,7 +384,7 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
         guard_index.candidates(*guards[i], cand);
         for (uint32_t j : cand) {
             if (j >= i) break;  // candidates ascend: only earlier guardrails
-            if (rule_covers(*guards[j], *guards[i]) &&
+            if (rule_covers(*guards[j], *guards[i]) && guards[j]->exceptions.empty() &&
                 (guards[j]->mode == Mode::Enforce || guards[i]->mode == Mode::Monitor)) {
                 warn(guards[i]->loc, "redundant-rule",
                      "guardrail '" + guards[i]->name + "' is redundant: '" + guards[j]->name +
@@ -312,6 +393,7 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
             }
         }
     }
+    guardrail_exception_checks(p, out);
     // Membership.
     std::vector<size_t> members(p.classes.size(), 0);
     for (auto& h : p.hosts) ++members[h.class_id];

@@ -40,6 +40,10 @@
 //  * Guardrails are stored enforce-mode first, then monitor-mode (each in
 //    file order), so "first matching guardrail" is also "enforce wins".
 //    The first matching guardrail decides: Deny (enforce) or WouldDeny.
+//    A guardrail does not match a packet that one of its exceptions
+//    matches (Rule::exceptions): the exception carves the guardrail only;
+//    the packet still goes through the later guardrails and needs an allow
+//    rule (or both classes' default allow) like any other.
 //  * Class allow rules: the matching rule with the lowest id is reported.
 //  * Rules are oriented initiator -> responder. A class's `egress` rule has
 //    the class on the initiator side, an `ingress` rule on the responder
@@ -153,6 +157,20 @@ struct ProtocolConstraints {
     friend bool operator==(const ProtocolConstraints&, const ProtocolConstraints&) = default;
 };
 
+// A narrow carve-out of one guardrail (`except:`). Stored merged: fields the
+// exception does not set are its guardrail's, so the exception is always
+// read alone (policy/rule_intersect.hpp: exception_shape).
+struct GuardrailException {
+    std::string name;  // "" = unnamed; reported as "<guardrail> except #<n>"
+    Endpoint initiator;
+    Endpoint responder;
+    Proto proto = Proto::Any;
+    std::vector<PortRange> sports;
+    std::vector<PortRange> dports;
+    uint16_t vlan = kAnyVlan;
+    SourceLoc loc;
+};
+
 struct Rule {
     uint32_t id = 0;                   // index into CompiledPolicy::rules
     std::string name;                  // unique: "<class>/<rule>" or "guardrail/<rule>"
@@ -168,6 +186,11 @@ struct Rule {
     uint16_t vlan = kAnyVlan;
     ProtocolConstraints constraints;  // reserved: not enforced yet
     SourceLoc loc;
+    // Guardrails only: a packet that matches the guardrail and one of its
+    // exceptions is not denied by it; evaluation goes on with the later
+    // guardrails and then the allow rules (an exception never allows by
+    // itself).
+    std::vector<GuardrailException> exceptions;
 };
 
 // Telemetry bypass: matched before anything else, never dropped. Classes are

@@ -443,6 +443,7 @@ class Resolver {
             r.responder = *to;
             fill_match(r, g);
             if (!admit(r)) continue;
+            if (!exceptions(r, g, ctx)) continue;
             (g.mode == Mode::Enforce ? enforce : monitor).push_back(std::move(r));
         }
         for (auto& r : enforce) push_rule(p, std::move(r));
@@ -454,6 +455,63 @@ class Resolver {
         auto why = budget_.add_rule(r);
         if (why) error(r.loc, "policy-too-large", *why);
         return !why;
+    }
+
+    // A guardrail's `except:` entries, stored merged with the guardrail
+    // (compiled.hpp: GuardrailException). Whether one is narrower than its
+    // guardrail or matches anything is the lint's (analysis.cpp).
+    bool exceptions(Rule& r, const src::RuleSrc& g, const std::string& ctx) {
+        bool ok = true;
+        std::map<std::string, SourceLoc> names;
+        for (size_t i = 0; i < g.exceptions.size(); ++i) {
+            const auto& e = g.exceptions[i];
+            std::string what = "exception " +
+                               (e.name.empty() ? "#" + std::to_string(i + 1) : "'" + e.name + "'") +
+                               " of " + ctx;
+            if (!e.name.empty()) {
+                if (auto [it, fresh] = names.emplace(e.name, e.loc); !fresh) {
+                    error(e.loc, "duplicate-name",
+                          what + " is defined twice (also at " + at(it->second) + ")");
+                    ok = false;
+                    continue;
+                }
+            }
+            GuardrailException x;
+            x.name = e.name;
+            x.loc = e.loc;
+            // Fields the exception sets replace the guardrail's; an endpoint
+            // replaces field by field (class, zone, addresses).
+            auto merge = [&](const std::optional<src::Peer>& peer, const Endpoint& base,
+                             Endpoint& out) {
+                out = base;
+                if (!peer || peer->any) return true;
+                auto ep = endpoint(*peer, what);
+                if (!ep) return false;
+                if (ep->class_id != kAnyClass) out.class_id = ep->class_id;
+                if (ep->zone_id != kAnyZone) out.zone_id = ep->zone_id;
+                if (!ep->prefixes.empty()) out.prefixes = ep->prefixes;
+                return true;
+            };
+            if (!merge(e.from, r.initiator, x.initiator) ||
+                !merge(e.to, r.responder, x.responder)) {
+                ok = false;
+                continue;
+            }
+            x.proto = e.proto.value_or(r.proto);
+            x.dports = e.ports.value_or(r.dports);
+            x.sports = e.sports.value_or(r.sports);
+            x.vlan = e.vlan.value_or(r.vlan);
+            if ((!x.dports.empty() || !x.sports.empty()) &&
+                (x.proto == Proto::Icmp || x.proto == Proto::Icmpv6)) {
+                error(e.loc, "bad-port",
+                      "ports only apply to tcp or udp; " + what + " has ports with proto " +
+                          std::string(x.proto == Proto::Icmp ? "icmp" : "icmpv6"));
+                ok = false;
+                continue;
+            }
+            r.exceptions.push_back(std::move(x));
+        }
+        return ok;
     }
 
     void push_rule(CompiledPolicy& p, Rule r) {

@@ -6,6 +6,7 @@
 
 #include "policy/names.hpp"
 #include "policy/net.hpp"
+#include "policy/rule_intersect.hpp"
 
 namespace wg::policy {
 
@@ -103,6 +104,18 @@ std::map<std::string, std::string> device_addrs(const CompiledPolicy& p) {
     return out;
 }
 
+// Guardrail exceptions by name: "guardrail/<g> except <name|#n>" -> what it carves.
+std::map<std::string, std::string> exceptions_of(const CompiledPolicy& p, const Rule& g) {
+    std::map<std::string, std::string> m;
+    for (size_t i = 0; i < g.exceptions.size(); ++i) {
+        const auto& x = g.exceptions[i];
+        std::string key =
+            g.name + " except " + (x.name.empty() ? "#" + std::to_string(i + 1) : x.name);
+        m[key] = describe_exception(p, g, x);
+    }
+    return m;
+}
+
 // Everything that decides what members of class `c` may do, by name.
 std::set<std::string> class_permissions(const CompiledPolicy& p, uint16_t c) {
     std::set<std::string> s;
@@ -111,6 +124,13 @@ std::set<std::string> class_permissions(const CompiledPolicy& p, uint16_t c) {
         bool mentions = r.initiator.class_id == c || r.responder.class_id == c ||
                         r.initiator.class_id == kAnyClass || r.responder.class_id == kAnyClass;
         if (mentions) s.insert(r.name + ": " + describe_rule(p, r));
+        // A carve-out changes what the guardrail leaves open to the classes it names.
+        for (size_t i = 0; i < r.exceptions.size(); ++i) {
+            const auto& x = r.exceptions[i];
+            if (x.initiator.class_id == c || x.responder.class_id == c ||
+                x.initiator.class_id == kAnyClass || x.responder.class_id == kAnyClass)
+                s.insert(r.name + ": except " + describe_exception(p, r, x));
+        }
     }
     for (auto& b : p.bypass)
         if (b.src_class == c || b.dst_class == c)
@@ -190,11 +210,22 @@ std::string describe_rule(const CompiledPolicy& p, const Rule& r) {
     return s;
 }
 
+std::string describe_exception(const CompiledPolicy& p, const Rule& g,
+                               const GuardrailException& x) {
+    Rule shape = exception_shape(g, x);
+    shape.tier = Tier::ClassAllow;  // described as what it lets through: "allow ..."
+    std::string s = describe_rule(p, shape);
+    return "carve " + s.substr(s.find(' ') + 1);
+}
+
 PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
     PolicyDiff d;
     auto rules = [](const CompiledPolicy& p) {
         std::map<std::string, std::string> m;
-        for (auto& r : p.rules) m[r.name] = describe_rule(p, r);
+        for (auto& r : p.rules) {
+            m[r.name] = describe_rule(p, r);
+            for (auto& [k, v] : exceptions_of(p, r)) m[k] = v;
+        }
         for (auto& x : p.bypass) m["bypass/" + x.name] = describe_bypass(p, x);
         return m;
     };

@@ -30,6 +30,8 @@ struct PolicyDiff {
 
 // A canonical, id-free description of a rule ("tcp 443 from class:x to group...").
 std::string describe_rule(const CompiledPolicy& p, const Rule& r);
+// The same for one exception of guardrail g ("carve tcp 445 class:a -> class:b").
+std::string describe_exception(const CompiledPolicy& p, const Rule& g, const GuardrailException& x);
 
 PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b);
 

@@ -56,6 +56,11 @@ std::string dump(const CompiledPolicy& p) {
           << " tier=" << (r.tier == Tier::Guardrail ? "guardrail" : "class-allow") << " owner="
           << (r.owner_class == kAnyClass ? std::string("any") : std::to_string(r.owner_class))
           << " " << describe_rule(p, r) << " @" << loc(r.loc) << "\n";
+        for (size_t i = 0; i < r.exceptions.size(); ++i)
+            o << "  except "
+              << (r.exceptions[i].name.empty() ? "#" + std::to_string(i + 1) : r.exceptions[i].name)
+              << " " << describe_exception(p, r, r.exceptions[i]) << " @"
+              << loc(r.exceptions[i].loc) << "\n";
     }
     for (auto& b : p.bypass) {
         o << "bypass " << b.id << " " << b.name << " udp " << b.dports.lo << "-" << b.dports.hi

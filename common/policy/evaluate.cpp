@@ -6,6 +6,7 @@
 #include "l7/explain.hpp"
 #include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
+#include "policy/rule_intersect.hpp"
 
 namespace wg::policy {
 
@@ -234,6 +235,19 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
     // 5. Guardrails (enforce first, then monitor: the compiled order).
     for (const auto& r : p.rules) {
         if (r.tier != Tier::Guardrail || !rule_matches(r, t, d.src, d.dst)) continue;
+        // An exception carves its guardrail only: evaluation goes on.
+        size_t xi = 0;
+        while (xi < r.exceptions.size() &&
+               !rule_matches(exception_shape(r, r.exceptions[xi]), t, d.src, d.dst))
+            ++xi;
+        if (xi < r.exceptions.size()) {
+            const auto& x = r.exceptions[xi];
+            tr.push_back("guardrail: '" + r.name + "' (" + where(r.loc) + ") matches, but its " +
+                         "exception " +
+                         (x.name.empty() ? "#" + std::to_string(xi + 1) : "'" + x.name + "'") +
+                         " (" + where(x.loc) + ") carves this flow out");
+            continue;
+        }
         d.rule = r.id;
         tr.push_back("guardrail: '" + r.name + "' (" + where(r.loc) + ") denies" +
                      (r.mode == Mode::Monitor ? " in monitor mode" : ""));

@@ -151,6 +151,29 @@ struct Enc {
         w.put<uint16_t>(p.admission.mtu);
         w.put(p.admission.checksum);
         w.put_str(p.name);
+        exceptions(p);
+    }
+    // Guardrail exceptions (schema 2): after everything else, only for the
+    // rules that have some: (rule id, count, exceptions).
+    void exceptions(const CompiledPolicy& p) {
+        uint32_t n = 0;
+        for (auto& r : p.rules) n += r.exceptions.empty() ? 0 : 1;
+        w.put<uint32_t>(n);
+        for (auto& r : p.rules) {
+            if (r.exceptions.empty()) continue;
+            w.put<uint32_t>(r.id);
+            w.put<uint32_t>(uint32_t(r.exceptions.size()));
+            for (auto& x : r.exceptions) {
+                w.put_str(x.name);
+                endpoint(x.initiator);
+                endpoint(x.responder);
+                w.put(x.proto);
+                ports(x.sports);
+                ports(x.dports);
+                w.put<uint16_t>(x.vlan);
+                loc(x.loc);
+            }
+        }
     }
 };
 
@@ -336,6 +359,27 @@ struct Dec {
         p.admission.mtu = r.get<uint16_t>("admission mtu");
         p.admission.checksum = get_enum<ChecksumMode>(r, "checksum mode", 1);
         p.name = r.get_str("policy name", limits::kMaxStringBytes);
+        exceptions(p);
+    }
+    void exceptions(CompiledPolicy& p) {
+        const uint32_t n = r.get_count(8, "guardrails with exceptions");
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t id = r.get<uint32_t>("rule id");
+            if (id >= p.rules.size() || !p.rules[id].exceptions.empty())
+                throw wire::DecodeError("guardrail exceptions for a bad or repeated rule id");
+            auto& xs = p.rules[id].exceptions;
+            xs.resize(r.get_count(20, "guardrail exceptions"));
+            for (auto& x : xs) {
+                x.name = r.get_str("exception name", limits::kMaxStringBytes);
+                x.initiator = endpoint();
+                x.responder = endpoint();
+                x.proto = get_proto(r);
+                x.sports = ports();
+                x.dports = ports();
+                x.vlan = r.get<uint16_t>("exception vlan");
+                x.loc = loc();
+            }
+        }
     }
 };
 
@@ -366,6 +410,13 @@ void check_refs(const CompiledPolicy& p) {
         cls(r.responder.class_id, true);
         zone(r.initiator.zone_id, true);
         zone(r.responder.zone_id, true);
+        if (!r.exceptions.empty() && r.tier != Tier::Guardrail) bad("exceptions on an allow rule");
+        for (auto& x : r.exceptions) {
+            cls(x.initiator.class_id, true);
+            cls(x.responder.class_id, true);
+            zone(x.initiator.zone_id, true);
+            zone(x.responder.zone_id, true);
+        }
     }
     for (size_t i = 0; i < p.bypass.size(); ++i) {
         if (p.bypass[i].id != i) bad("bypass ids are not sequential");

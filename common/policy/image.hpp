@@ -12,8 +12,8 @@
 
 namespace wg::policy {
 
-// 2: essentials.mld, the admission profile.
-inline constexpr uint32_t kImageSchemaVersion = 2;
+// 2: essentials.mld, the admission profile; 3: guardrail exceptions.
+inline constexpr uint32_t kImageSchemaVersion = 3;
 
 class ImageError : public std::runtime_error {
   public:

@@ -113,8 +113,10 @@ inline constexpr std::string_view kImportKeys[] = {"csv", "bind_mac_ip", "exclud
 inline constexpr std::string_view kGuardrailsKeys[] = {"apiVersion", "kind", "description",
                                                        "rules"};
 inline constexpr std::string_view kGuardrailKeys[] = {
-    "name",  "description",  "from", "to",   "proto",
-    "ports", "source_ports", "vlan", "mode", "constraints"};
+    "name",         "description", "from", "to",          "proto", "ports",
+    "source_ports", "vlan",        "mode", "constraints", "except"};
+inline constexpr std::string_view kExceptKeys[] = {"name",  "description", "from",         "to",
+                                                   "proto", "ports",       "source_ports", "vlan"};
 inline constexpr std::string_view kBypassKeys[] = {"apiVersion", "kind", "description", "entries"};
 inline constexpr std::string_view kBypassEntryKeys[] = {"name",  "description", "from", "to",
                                                         "proto", "ports",       "vlan"};
@@ -144,6 +146,7 @@ inline constexpr SchemaObject kSchemaObjects[] = {
     {"/definitions/Inventory/properties/imports/items", kImportKeys},
     {"/definitions/Guardrails", kGuardrailsKeys},
     {"/definitions/Guardrails/properties/rules/items", kGuardrailKeys},
+    {"/definitions/Guardrails/properties/rules/items/properties/except/items", kExceptKeys},
     {"/definitions/TelemetryBypass", kBypassKeys},
     {"/definitions/TelemetryBypass/properties/entries/items", kBypassEntryKeys},
     {"/definitions/TelemetryBypass/properties/entries/items/properties/from", kBypassFromKeys},

@@ -27,6 +27,16 @@ struct Peer {
     std::vector<IpPrefix> cidrs;
 };
 
+// One `except:` entry of a guardrail; unset fields inherit the guardrail's.
+struct ExceptSrc {
+    SourceLoc loc;
+    std::string name;
+    std::optional<Peer> from, to;
+    std::optional<Proto> proto;
+    std::optional<std::vector<PortRange>> ports, sports;
+    std::optional<uint16_t> vlan;
+};
+
 struct RuleSrc {
     SourceLoc loc;
     std::string name;
@@ -38,6 +48,7 @@ struct RuleSrc {
     uint16_t vlan = kAnyVlan;
     Mode mode = Mode::Enforce;  // guardrails
     ProtocolConstraints constraints;
+    std::vector<ExceptSrc> exceptions;  // guardrails
 };
 
 struct ClassSrc {

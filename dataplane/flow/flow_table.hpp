@@ -28,6 +28,9 @@ struct alignas(64) FlowEntry {
     uint64_t expires = 0;     // TSC
     uint64_t generation = 0;  // policy generation the verdict was decided by
     // Second cache line: the cached verdict and what re-evaluation needs.
+    // The two MACs are also the flow's identity on the established path:
+    // the initiator's packets must come from init_src_mac, the responder's
+    // from init_dst_mac (stage_flow.cpp).
     uint8_t init_src_mac[6] = {}, init_dst_mac[6] = {};
     uint32_t rule = 0;
     uint16_t init_sport = 0, init_dport = 0;  // as the initiator sent them (ICMP: type/code)

@@ -1,6 +1,7 @@
 // Per-lcore memory of first-fragment verdicts: "the first fragment decides,
 // later fragments follow". Keyed by (family, src, dst, protocol, fragment
-// id, VLAN). Fixed size, 4-way set-associative; when a set is full the
+// id, VLAN, source MAC): a later fragment from another MAC does not inherit
+// the verdict (identity holds on every path that grants something). Fixed size, 4-way set-associative; when a set is full the
 // oldest record is overwritten (its later fragments are then dropped as
 // FragmentNoFlow, which is counted). No reassembly: fragments are forwarded
 // as they come. Later fragments that arrive before their first fragment are
@@ -61,6 +62,7 @@ class FragTable {
   private:
     struct Rec {
         uint8_t src[16], dst[16];
+        uint8_t mac[6];  // the first fragment's source MAC
         uint32_t id;
         uint16_t vlan;
         uint8_t proto, family;
@@ -70,11 +72,12 @@ class FragTable {
     static bool matches(const Rec& r, const PacketMeta& m) {
         return r.id == m.frag_id && r.proto == m.proto && r.family == m.family &&
                r.vlan == m.vlan && std::memcmp(r.src, m.src, 16) == 0 &&
-               std::memcmp(r.dst, m.dst, 16) == 0;
+               std::memcmp(r.dst, m.dst, 16) == 0 && std::memcmp(r.mac, m.src_mac, 6) == 0;
     }
     static void fill(Rec& r, const PacketMeta& m) {
         std::memcpy(r.src, m.src, 16);
         std::memcpy(r.dst, m.dst, 16);
+        std::memcpy(r.mac, m.src_mac, 6);
         r.id = m.frag_id;
         r.vlan = m.vlan;
         r.proto = m.proto;

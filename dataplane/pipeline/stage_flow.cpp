@@ -26,6 +26,17 @@ void initiator_meta(const FlowEntry& e, PacketMeta& m) {
     std::memcpy(m.dst_mac, e.init_dst_mac, 6);
 }
 
+// 6-byte MAC equality as one 64-bit compare (two loads each, no branch).
+inline bool same_mac(const uint8_t* a, const uint8_t* b) {
+    uint32_t a4, b4;
+    uint16_t a2, b2;
+    std::memcpy(&a4, a, 4);
+    std::memcpy(&b4, b, 4);
+    std::memcpy(&a2, a + 4, 2);
+    std::memcpy(&b2, b + 4, 2);
+    return ((uint64_t(a4 ^ b4) << 16) | uint16_t(a2 ^ b2)) == 0;
+}
+
 }  // namespace
 
 void flow_store_decision(FlowEntry& e, const Ident& s, const Ident& d, const FlowDecision& dec,
@@ -60,6 +71,23 @@ bool stage_established(WorkerCtx& w, const PolicyTables* t, unsigned side, unsig
     if (m.proto == 6 && e->tcp == TcpState::Closed && tcp_is_initial_syn(m.tcp_flags)) {
         w.flows.remove(e);  // the tuple is reused by a new connection
         return false;
+    }
+    // Identity holds on the established path too: the 5-tuple alone is not
+    // the flow. A frame from another MAC than the end it claims to be is
+    // forged (or another host took an address): it must not ride the flow.
+    const uint8_t* mac = from_init ? e->init_src_mac : e->init_dst_mac;
+    if (!same_mac(m.src_mac, mac)) [[unlikely]] {
+        // The initiator sent to a group MAC (multicast-MAC clusters): the
+        // responder's MAC is learned from its first packet.
+        if (!from_init && (e->init_dst_mac[0] & 1) != 0) {
+            std::memcpy(e->init_dst_mac, m.src_mac, 6);
+        } else {
+            AuditWho who{e->src_class, e->dst_class, e->src_zone, e->dst_zone, e->rule};
+            decide(w, i, Action::Drop, stats::Verdict::Denied, Reason::FlowMacMismatch,
+                   Path::Established, class_slot(w, e->deciding_class), kNoRuleSlot, now);
+            audit(w, t, i, who, stats::Verdict::Denied, Reason::FlowMacMismatch, now);
+            return true;
+        }
     }
     if (e->generation != t->generation()) {
         // Lazy re-evaluation after a reload: the cached verdict is only

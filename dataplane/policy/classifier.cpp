@@ -5,11 +5,14 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 
 #include <rte_acl.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+
+#include "policy/rule_intersect.hpp"
 
 namespace wg::dp {
 namespace {
@@ -201,6 +204,66 @@ rte_acl_ctx* build_ctx(const char* fam, uint64_t generation, int socket,
 
 }  // namespace
 
+std::vector<Classifier::Entry> Classifier::ranked_entries(const policy::CompiledPolicy& p,
+                                                          std::deque<policy::Rule>& shapes) {
+    using policy::Tier;
+    std::vector<const policy::Rule*> guards, allows;
+    for (const auto& r : p.rules) {
+        if (r.tier == Tier::Guardrail)
+            guards.push_back(&r);
+        else if (r.tier == Tier::ClassAllow)
+            allows.push_back(&r);
+        else
+            throw std::invalid_argument("rules must be guardrails or class allow rules");
+        if (!r.exceptions.empty() && r.tier != Tier::Guardrail)
+            throw std::invalid_argument("rule '" + r.name + "': only guardrails have exceptions");
+    }
+    auto rec = [](const policy::Rule& r) { return RuleRec{r.id, r.tier, r.mode, r.owner_class}; };
+    // A guardrail G with exceptions is a decision list "if G∩E: decide as the
+    // rest of the list would; else if G: deny". The rest is every later
+    // guardrail (with its own carve-outs) and every allow rule, so the
+    // carve-out C = G∩E becomes, above G: C∩M for every entry M of the rest,
+    // in order, then C alone as "no rule" (the class defaults decide).
+    // Built from the last guardrail up; blocks[i] holds guardrail i's
+    // entries (its carve-outs, then itself).
+    std::vector<std::vector<Entry>> blocks(guards.size());
+    std::vector<Entry> tail;  // the allow rules
+    for (const auto* a : allows) tail.push_back(Entry{a, rec(*a)});
+    size_t total = tail.size();
+    for (size_t gi = guards.size(); gi-- > 0;) {
+        const policy::Rule& g = *guards[gi];
+        auto& blk = blocks[gi];
+        for (const auto& x : g.exceptions) {
+            const auto carve = policy::intersect(g, policy::exception_shape(g, x));
+            if (!carve) continue;  // outside its guardrail: carves nothing
+            auto add = [&](const Entry& m) {
+                if (auto s = policy::intersect(*carve, *m.shape)) {
+                    shapes.push_back(std::move(*s));
+                    blk.push_back(Entry{&shapes.back(), m.rec});
+                }
+            };
+            for (size_t later = gi + 1; later < guards.size(); ++later)
+                for (const auto& m : blocks[later]) add(m);
+            for (const auto& m : tail) add(m);
+            shapes.push_back(*carve);
+            blk.push_back(Entry{&shapes.back(), RuleRec{policy::kNoRule, Tier::Default, g.mode,
+                                                        policy::kAnyClass}});
+            if (total + blk.size() > kMaxAclRules)
+                throw std::invalid_argument(
+                    "guardrail '" + g.name + "': its exceptions expand to more than " +
+                    std::to_string(kMaxAclRules) +
+                    " classifier entries (exceptions x later rules); narrow the exceptions");
+        }
+        blk.push_back(Entry{&g, rec(g)});
+        total += blk.size();
+    }
+    std::vector<Entry> out;
+    out.reserve(total);
+    for (auto& b : blocks) out.insert(out.end(), b.begin(), b.end());
+    out.insert(out.end(), tail.begin(), tail.end());
+    return out;
+}
+
 Classifier::~Classifier() {
     if (ctx4_) rte_acl_free(ctx4_);
     if (ctx6_) rte_acl_free(ctx6_);
@@ -220,22 +283,19 @@ void Classifier::build(const policy::CompiledPolicy& p, uint64_t generation) {
         throw std::invalid_argument("policy has no classes (class 0 'unknown' is required)");
 
     // Rank: every guardrail above every allow rule, policy order within a
-    // tier. Lower rank = higher ACL priority.
-    std::vector<uint32_t> order;
-    for (size_t i = 0; i < p.rules.size(); ++i)
-        if (p.rules[i].tier == policy::Tier::Guardrail) order.push_back(uint32_t(i));
-    for (size_t i = 0; i < p.rules.size(); ++i)
-        if (p.rules[i].tier == policy::Tier::ClassAllow) order.push_back(uint32_t(i));
-    if (order.size() != p.rules.size())
-        throw std::invalid_argument("rules must be guardrails or class allow rules");
+    // tier. Lower rank = higher ACL priority. A guardrail's exceptions rank
+    // just above it (see ranked_entries): the ACL's single best match stays
+    // the evaluator's answer.
+    std::deque<policy::Rule> shapes;
+    const std::vector<Entry> order = ranked_entries(p, shapes);
 
     rules_.clear();
     std::vector<AclRule4> r4;
     std::vector<AclRule6> r6;
     for (size_t rank = 0; rank < order.size(); ++rank) {
-        const policy::Rule& r = p.rules[order[rank]];
+        const policy::Rule& r = *order[rank].shape;
         const uint32_t user = static_cast<uint32_t>(rules_.size() + 1);
-        rules_.push_back(RuleRec{r.id, r.tier, r.mode, r.owner_class});
+        rules_.push_back(order[rank].rec);
         const int32_t prio = static_cast<int32_t>(RTE_ACL_MAX_PRIORITY - rank);
         const bool has_ports = !r.sports.empty() || !r.dports.empty();
 
@@ -357,6 +417,8 @@ void Classifier::build(const policy::CompiledPolicy& p, uint64_t generation) {
 void Classifier::decide(uint32_t result, const Ident& src, const Ident& dst,
                         FlowDecision& out) const {
     using policy::Tier;
+    // A guardrail exception with no later rule matching: as if nothing matched.
+    if (result != 0 && rules_[result - 1].tier == Tier::Default) result = 0;
     if (result != 0) {
         const RuleRec& r = rules_[result - 1];
         out.rule = r.id;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,16 @@ class Classifier {
         uint8_t deny;     // default_action == Deny
         uint8_t enforce;  // mode == Enforce
     };
+    // One classifier entry in rank order: the match shape (a policy rule, or
+    // an intersection made for a guardrail exception, kept in shapes_) and
+    // what a match decides (tier Default: a carve-out with no rule).
+    struct Entry {
+        const policy::Rule* shape;
+        RuleRec rec;
+    };
+    // Intersections made for exceptions are kept in `shapes` (build time only).
+    static std::vector<Entry> ranked_entries(const policy::CompiledPolicy& p,
+                                             std::deque<policy::Rule>& shapes);
     void decide(uint32_t result, const Ident& src, const Ident& dst, FlowDecision& out) const;
     void chunk(const PacketMeta* const* metas, const Ident* src, const Ident* dst,
                FlowDecision* out, unsigned n) const;

@@ -56,6 +56,15 @@ inline uint16_t fold(uint32_t sum) {
     return uint16_t(~sum);
 }
 
+// Ethernet between two hosts whose MACs derive from their IPv4 addresses
+// (02:00:a.b.c.d): a reply built by swapping the addresses also swaps the
+// MACs, as on the wire (the dataplane checks them on established flows).
+inline Bytes eth_hosts(uint32_t src, uint32_t dst, uint16_t type) {
+    Bytes f;
+    f.raw({0x02, 0x00}).u32(dst).raw({0x02, 0x00}).u32(src);
+    return f.u16(type);
+}
+
 // IPv4 header with a correct header checksum (frame admission checks it).
 inline Bytes& ipv4(Bytes& f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t payload,
                    uint16_t frag = 0, uint16_t id = 1, std::vector<uint8_t> opts = {}) {
@@ -101,12 +110,12 @@ inline Bytes& udp(Bytes& f, uint16_t sp, uint16_t dp, uint16_t payload) {
     return f.u16(sp).u16(dp).u16(uint16_t(8 + payload)).u16(0);
 }
 
-// Whole frames (kMacB <- kMacA), addresses in host order.
+// Whole frames (MACs from the addresses: eth_hosts), addresses in host order.
 inline constexpr uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
     return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | d;
 }
 inline std::vector<uint8_t> tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp, uint8_t flags) {
-    Bytes f = eth(0x0800);
+    Bytes f = eth_hosts(s, d, 0x0800);
     ipv4(f, s, d, 6, 20);
     tcp(f, sp, dp, flags);
     return with_l4_checksum(f.b);
@@ -132,7 +141,7 @@ inline std::vector<uint8_t> udp4_data(uint32_t s, uint32_t d, uint16_t sp, uint1
 }
 // UDP with a 4-byte payload.
 inline std::vector<uint8_t> udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
-    Bytes f = eth(0x0800);
+    Bytes f = eth_hosts(s, d, 0x0800);
     ipv4(f, s, d, 17, 12);
     udp(f, sp, dp, 4);
     f.u32(0xdeadbeef);
@@ -140,7 +149,7 @@ inline std::vector<uint8_t> udp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t d
 }
 // ICMP echo (type 8) or reply (0) with identifier `id`, sequence 1.
 inline std::vector<uint8_t> icmp4(uint32_t s, uint32_t d, uint8_t type, uint16_t id) {
-    Bytes f = eth(0x0800);
+    Bytes f = eth_hosts(s, d, 0x0800);
     ipv4(f, s, d, 1, 8);
     f.u8(type).u8(0).u16(0).u16(id).u16(1);
     return f.b;

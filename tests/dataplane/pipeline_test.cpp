@@ -149,6 +149,28 @@ TEST_CASE("A reply arriving on the initiator's port does not ride the flow") {
     CHECK(r.drops(Reason::SpoofedSide) == 2);
 }
 
+TEST_CASE("A frame from another MAC does not ride an established flow") {
+    Rig r;
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    // Right 5-tuple, right port, foreign source MAC: in either direction.
+    auto forged = tcp4(kPump, kSrv, 40000, 443, 0x18);
+    forged[11] ^= 0x55;
+    CHECK(r.run(0, {forged}).empty());
+    CHECK(r.drops(Reason::FlowMacMismatch) == 1);
+    auto forged_reply = tcp4(kSrv, kPump, 443, 40000, 0x18);
+    forged_reply[6] = 0x0e;
+    CHECK(r.run(1, {forged_reply}).empty());
+    CHECK(r.drops(Reason::FlowMacMismatch) == 2);
+    auto ev = r.drain();
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].reason == uint8_t(Reason::FlowMacMismatch));
+    // The real conversation is untouched.
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x10)}).size() == 1);
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x10)}).size() == 1);
+    CHECK(r.w.flows.size() == 1);
+}
+
 TEST_CASE("Monitor mode forwards would-deny flows and records them once") {
     Rig r;
     auto f = udp4(kMon, kSrv, 7000, 161);
@@ -285,6 +307,24 @@ TEST_CASE("Fragments: the first decides, later ones follow; evasive ones are dro
     CHECK(r.drops(Reason::FragmentNoFlow) == 1);
     CHECK(r.drops(Reason::TinyFragment) == 1);
     CHECK(r.drops(Reason::OverlappingFragment) == 1);
+}
+
+TEST_CASE("Fragments: a later fragment from another MAC does not follow the first") {
+    Rig r;
+    Bytes first = eth(0x0800);
+    ipv4(first, kPump, kSrv, 6, 24, 0x2000, 90);
+    tcp(first, 40000, 443, 0x02);
+    first.zeros(4);
+    Bytes forged = eth(0x0800);
+    ipv4(forged, kPump, kSrv, 6, 16, 3, 90);
+    forged.zeros(16);
+    forged.b[11] ^= 0x55;  // source MAC
+    Bytes later = eth(0x0800);
+    ipv4(later, kPump, kSrv, 6, 16, 3, 90);
+    later.zeros(16);
+    CHECK(r.run(0, {first.b, forged.b, later.b}).size() == 2);
+    CHECK(r.drops(Reason::FragmentNoFlow) == 1);
+    CHECK(r.ctr(kCtrFragmentsFollowed) == 1);
 }
 
 TEST_CASE("Audit is rate-limited per source; the next event carries the count") {

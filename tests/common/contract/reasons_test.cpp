@@ -79,6 +79,7 @@ TEST_CASE("reason codes and names are the audit contract", "[contract]") {
         {61, "oversize_frame"},
         {62, "bad_l4_checksum"},
         {63, "invalid_source"},
+        {64, "flow_mac_mismatch"},
     };
     REQUIRE(kReasonCount >= pinned.size());
     for (auto& [code, name] : pinned) {

@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <sstream>
+
+#include "commands.hpp"
 
 #include "policy/compiler.hpp"
 #include "policy/diff.hpp"
@@ -209,4 +212,40 @@ hosts:
     CHECK(df.devices[0].kind == "changed");
     CHECK(df.devices[0].name == "P1");
     CHECK(df.devices[0].detail.find("2001:2::1") != std::string::npos);
+}
+
+TEST_CASE("explain: the binding step of a dual-stack device, both families", "[inventory][cli]") {
+    // BIO-00412 in the example policy: one infusion pump, 198.18.120.41 and
+    // 2001:2:0:120::41 (two rows of the asset export), bound to its MAC.
+    for (const char* src : {"198.18.120.41", "2001:2:0:120::41"}) {
+        const std::string dst = family(src) == 4 ? "198.19.30.5" : "2001:2:0:30::5";
+        for (const char* m : {"00:09:fb:10:04:12", "02:66:00:00:00:01"}) {
+            INFO(src << " from " << m);
+            wg::cli::Args args = {wg::test::example_policy().string(),
+                                  "--src",
+                                  src,
+                                  "--dst",
+                                  dst,
+                                  "--proto",
+                                  "tcp",
+                                  "--dport",
+                                  "104",
+                                  "--vlan",
+                                  "120",
+                                  "--src-mac",
+                                  m};
+            std::ostringstream out, err;
+            REQUIRE(wg::cli::explain(args, out, err) == 0);
+            INFO(out.str());
+            const bool own = std::string(m) == "00:09:fb:10:04:12";
+            const std::string want =
+                own ? std::string("source ") + src +
+                          ": class 'infusion-pump', zone 'ICU' by mac+ip binding from asset "
+                          "BIO-00412"
+                    : std::string("source ") + src +
+                          ": class 'spoofed' by spoofed: address bound to MAC 00:09:fb:10:04:12, "
+                          "seen with 02:66:00:00:00:01 from asset BIO-00412";
+            CHECK(out.str().find(want) != std::string::npos);
+        }
+    }
 }

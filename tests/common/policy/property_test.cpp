@@ -156,8 +156,24 @@ Naive naive(const CompiledPolicy& p, const Tuple& t) {
     auto d = naive_identify(p, t.dst, t.family, t.arrival == Side::Core ? t.dst_mac : std::nullopt,
                             t.vlan);
     std::vector<uint32_t> enforce, monitor, allow;
+    // A guardrail does not match what one of its exceptions matches: the
+    // exception is the guardrail with the exception's fields.
+    auto carved = [&](const Rule& g) {
+        return std::any_of(g.exceptions.begin(), g.exceptions.end(),
+                           [&](const GuardrailException& x) {
+                               Rule shape = g;
+                               shape.initiator = x.initiator;
+                               shape.responder = x.responder;
+                               shape.proto = x.proto;
+                               shape.sports = x.sports;
+                               shape.dports = x.dports;
+                               shape.vlan = x.vlan;
+                               return naive_rule(shape, t, s, d);
+                           });
+    };
     for (auto& r : p.rules) {
         if (!naive_rule(r, t, s, d)) continue;
+        if (r.tier == Tier::Guardrail && carved(r)) continue;
         if (r.tier == Tier::Guardrail)
             (r.mode == Mode::Enforce ? enforce : monitor).push_back(r.id);
         else

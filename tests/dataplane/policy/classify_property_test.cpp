@@ -191,6 +191,29 @@ policy::CompiledPolicy random_policy(Universe& u, unsigned nrules) {
         r.dports = u.ports();
         if (u.chance(0.15)) r.sports = u.ports();
         r.vlan = u.chance(0.8) ? policy::kAnyVlan : u.vlan();
+        // Guardrail exceptions: the guardrail narrowed in a field or two
+        // (stored merged, as the compiler does); sometimes partly outside
+        // it, where only the overlap carves.
+        if (guard && u.chance(0.6)) {
+            const unsigned nx = 1 + u.pick(2);
+            for (unsigned k = 0; k < nx; ++k) {
+                policy::GuardrailException x;
+                x.name = "x" + std::to_string(k);
+                x.initiator = r.initiator;
+                x.responder = r.responder;
+                x.proto = r.proto;
+                x.sports = r.sports;
+                x.dports = r.dports;
+                x.vlan = r.vlan;
+                if (u.chance(0.6)) x.initiator.class_id = uint16_t(u.pick(nclasses));
+                if (u.chance(0.5)) x.responder.class_id = uint16_t(u.pick(nclasses));
+                if (u.chance(0.3)) x.dports = u.ports();
+                if (u.chance(0.2)) x.initiator.prefixes = {u.prefix(u.fam())};
+                if (u.chance(0.2)) x.responder.zone_id = uint16_t(u.pick(nzones));
+                if (u.chance(0.15)) x.vlan = u.vlan();
+                r.exceptions.push_back(x);
+            }
+        }
         p.rules.push_back(r);
     }
 
@@ -292,6 +315,9 @@ TEST_CASE("classify: agrees with policy::evaluate on random policies", "[classif
             seen[std::string(policy::verdict_name(want.verdict)) + "/" +
                  std::to_string(int(want.tier))]++;
             if (want.src.spoofed) seen["spoofed-binding"]++;
+            for (const auto& l : want.trace)
+                if (l.find("carves this flow out") != std::string::npos)
+                    seen[std::string("carved/") + policy::verdict_name(want.verdict)]++;
             bool same = got.verdict == want.verdict && got.tier == want.tier;
             if (want.tier == policy::Tier::Bypass || want.tier == policy::Tier::Guardrail ||
                 want.tier == policy::Tier::ClassAllow)
@@ -323,7 +349,8 @@ TEST_CASE("classify: agrees with policy::evaluate on random policies", "[classif
     // The generator must actually reach every stage, or the agreement above
     // proves little.
     for (const char* k : {"allow/4", "deny/4", "would-deny/4", "allow/3", "deny/2", "would-deny/2",
-                          "bypass/1", "deny/0", "allow/0", "spoofed-binding"}) {
+                          "bypass/1", "deny/0", "allow/0", "spoofed-binding", "carved/allow",
+                          "carved/deny"}) {
         INFO("outcome " << k);
         CHECK(seen[k] > 0);
     }
