@@ -47,8 +47,21 @@ std::optional<std::string> GitFollower::init() {
     std::ifstream f(cfg_.dir / "applied");
     std::string line;
     if (std::getline(f, line) && !line.empty()) {
-        std::lock_guard lk(mu_);
-        applied_ = line;
+        {
+            std::lock_guard lk(mu_);
+            applied_ = line;
+        }
+        // Until the next accepted reload, the revision metrics describe
+        // what was applied before the restart (the dataplane still runs it).
+        std::string signer, key;
+        if (cfg_.require_signed) {
+            auto s = policy::git::verify_commit(mirror(), line, cfg_.signers);
+            signer = s.signer;
+            key = s.key;
+        }
+        if (metrics_)
+            metrics_->set_revision(line, signer, key,
+                                   static_cast<double>(policy::git::commit_time(mirror(), line)));
     }
     return std::nullopt;
 }

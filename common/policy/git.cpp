@@ -388,7 +388,12 @@ Signature verify_commit(const fs::path& gitdir, const std::string& commit,
         if (f.size() > 1) s.signer = f[1];
         if (f.size() > 2) s.key = f[2];
     }
-    s.ok = v.status == 0 && (s.status == 'G' || s.status == 'U');
+    // 'U' (good signature, unknown validity) is accepted for OpenPGP only:
+    // the key is in wardgate's own keyring, which is the allowed list. For
+    // SSH ("SHA256:" fingerprints) git reports 'U' for a valid signature by
+    // a key that is NOT in the allowed-signers file.
+    bool ssh = s.key.starts_with("SHA256:");
+    s.ok = v.status == 0 && (s.status == 'G' || (s.status == 'U' && !ssh));
     if (!s.ok) {
         switch (s.status) {
             case 'N':

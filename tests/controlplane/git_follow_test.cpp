@@ -158,6 +158,8 @@ TEST_CASE("git follow: fetches, compiles the gateway's view, fast-forward only",
     cp::GitFollower again(config(r, state), &m2);
     REQUIRE_FALSE(again.init());
     CHECK(again.applied() == good);
+    CHECK(scrape(m2).find("wardgate_policy_revision_info{commit=" + good + ",") !=
+          std::string::npos);
     CHECK_FALSE(again.compile().ok);
 }
 
