@@ -15,9 +15,11 @@ namespace wg::policy::limits {
 inline constexpr uint32_t kMaxStringBytes = 4096;
 
 // Bytes of one policy file (YAML or CSV) and of all files of a policy
-// together. Parsing costs ~80 bytes of memory per byte of YAML (a 50 MB file
-// took 4.1 GB), so these bound the loader's memory; a 100,000-rule policy is
-// about 8 MB of YAML.
+// together. Parsing costs 15-250 bytes of memory per byte of YAML (a 50 MB
+// file of rules took 4.1 GB; 250 is a flow list of one-character items, at
+// yaml-cpp's ~480 bytes per node), and with aliases refused and the limits
+// below nothing later multiplies it, so these bound the loader's memory; a
+// 100,000-rule policy is about 11 MB of YAML.
 inline constexpr uint64_t kMaxFileBytes = 16u << 20;
 inline constexpr uint64_t kMaxPolicyBytes = 64u << 20;
 

@@ -291,6 +291,34 @@ TEST_CASE("amplification: a CSV imported twice is an error, not twice its hosts"
               "imported at more.yaml:3"));
 }
 
+TEST_CASE("amplification: an unknown class on many rows does not multiply the hint search",
+          "[amplification]") {
+    // 20,000 CSV rows naming one unknown class, 500 classes: the "did you
+    // mean" edit distance ran 10 million times (169 s, past this test's 40 s
+    // kill). Once per distinct name now.
+    wg::test::ScratchDir d;
+    wg::test::write_minimal_policy(d);
+    std::string classes, rows;
+    for (int i = 0; i < 500; ++i)
+        classes += "---\nkind: DeviceClass\nname: class-" + std::to_string(1000 + i) +
+                   "-abcdefghijklmnopqrstuvwxyz0123456789\nmode: enforce\ndefault_action: deny\n";
+    for (int i = 0; i < 20000; ++i)
+        rows += ",198.18." + std::to_string(100 + i / 250) + "." + std::to_string(i % 250) +
+                ",unknown-class-name-abcdefghijklmnopqrstuvwxyz-0123456789,,\n";
+    d.write("many.yaml", classes);
+    d.write("more.yaml", "kind: Inventory\nimports: [{csv: rows.csv}]\n");
+    d.write("rows.csv", "mac,ip,class,zone,asset_id\n" + rows);
+    auto r = compile_bounded(d.path());
+    REQUIRE(r.finished);
+    INFO(brief(r.diags.substr(std::min(r.diags.size(), r.diags.find("rows.csv:2:")))));
+    CHECK_FALSE(r.ok);
+    CHECK(has(r,
+              "rows.csv:2:15: error[unknown-class]: unknown class "
+              "'unknown-class-name-abcdefghijklmnopqrstuvwxyz-0123456789' in inventory entry "
+              "(did you mean 'class-1000-abcdefghijklmnopqrstuvwxyz0123456789'?)"));
+    CHECK(r.count == limits::kMaxDiagnostics + 1);
+}
+
 TEST_CASE("amplification: report() caps the count and the size of diagnostics", "[amplification]") {
     std::vector<Diagnostic> out;
     // A message over the byte cap is cut at a UTF-8 boundary.
