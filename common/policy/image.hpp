@@ -12,7 +12,7 @@
 
 namespace wg::policy {
 
-// 2: essentials.mld, the admission profile.
+// 2: essentials.mld, the admission profile, bypass source MACs and side.
 inline constexpr uint32_t kImageSchemaVersion = 2;
 
 class ImageError : public std::runtime_error {
