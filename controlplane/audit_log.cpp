@@ -105,7 +105,10 @@ std::string format_audit_event(const mgmt::AuditEvent& e, const policy::Compiled
     j["src_zone"] = zone_name(p, e.src_zone);
     j["dest_class"] = class_name(p, e.dst_class);
     j["dest_zone"] = zone_name(p, e.dst_zone);
-    j["rule"] = rule_name(p, e.rule);
+    // No rule decided a rate-limit or quarantine drop: not "default".
+    const bool gate = e.reason == uint8_t(contract::Reason::RateLimited) ||
+                      e.reason == uint8_t(contract::Reason::Quarantined);
+    j["rule"] = gate && e.rule == policy::kNoRule ? "" : rule_name(p, e.rule);
     j["reason"] = reason_name(e.reason);
     if (e.l7_protocol) {
         // Protocol inspection: what the first payload said (escaped by the dataplane).

@@ -32,6 +32,7 @@ struct PacketMeta {
     uint8_t tcp_flags = 0;
     uint8_t icmp_type = 0, icmp_code = 0;
     uint8_t ttl = 0;         // IPv4 TTL / IPv6 hop limit
+    uint8_t arrival = 0;     // port it arrived on (policy::Side); set by the pipeline
     uint8_t frag = 0;        // 0 = not a fragment, 1 = first fragment, 2 = later fragment
     uint8_t vlan_depth = 0;  // 0 untagged, 1 802.1Q, 2 QinQ
     uint16_t vlan = 0;       // outer VLAN id, 0 = untagged

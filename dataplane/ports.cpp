@@ -5,6 +5,9 @@
 
 #include <rte_ethdev.h>
 
+#include "log/log.hpp"
+#include "offload_check.hpp"
+
 namespace wg::dp {
 
 std::optional<std::string> resolve_port(const std::string& spec, PortInfo& out) {
@@ -94,6 +97,10 @@ std::optional<std::string> start_port(const PortInfo& p, uint16_t queues, rte_me
     // Promiscuous is required for a transparent bridge; some vdevs (pcap
     // files) do not implement it, which is harmless for them.
     rte_eth_promiscuous_enable(p.id);
+    // af_packet on a kernel interface with checksum offload: say so loudly.
+    if (auto w = checksum_offload_warning(p.id))
+        log::logf(log::Level::Warning, "dataplane.ports", "port %s: %s", p.name.c_str(),
+                  w->c_str());
     return std::nullopt;
 }
 

@@ -34,9 +34,10 @@
 //  * Order, fixed: essentials (VLAN scope, L2 control, non-IP, DHCP, ND,
 //    IGMP/MLD) -> telemetry bypass -> side anti-spoofing -> identity ->
 //    guardrails (deny beats any allow) -> class allow rules -> defaults.
-//    Bypass runs before the side check on purpose: it is a pure header match
-//    on exact telemetry hosts and groups and must never be dropped; a host
-//    that spoofs a monitor's address gains only a UDP stream to the group.
+//    Bypass runs before the flow path so telemetry never waits, but it is
+//    not a way around anti-spoofing: an entry matches only on its arrival
+//    side, from the sender's inventory MAC+IP, and never for a source the
+//    side check calls spoofed (BypassEntry).
 //  * Guardrails are stored enforce-mode first, then monitor-mode (each in
 //    file order), so "first matching guardrail" is also "enforce wins".
 //    The first matching guardrail decides: Deny (enforce) or WouldDeny.
@@ -193,13 +194,21 @@ struct Rule {
     std::vector<GuardrailException> exceptions;
 };
 
-// Telemetry bypass: matched before anything else, never dropped. Classes are
-// resolved to their inventory addresses at compile time so the dataplane's
-// check is a pure header match. Always UDP.
+// Telemetry bypass: matched before the flow table, never dropped. Classes
+// are resolved to their inventory addresses (and the MACs the inventory gives
+// those addresses) at compile time so the dataplane's check is a pure header
+// match. An entry only matches frames arriving on its `side` (so only in its
+// direction, toward the other side), from a source address of the class and,
+// for a clinical-side host with a MAC in the inventory, from that MAC; a
+// source the side check calls spoofed never takes it. Always UDP.
 struct BypassEntry {
     uint32_t id = 0;
     std::string name;
     std::vector<IpPrefix> src;       // source hosts (from the source class), empty = any
+    // Parallel to `src`: the inventory MAC of that source host, all zero when
+    // none (subnets, hosts without a MAC, core-side entries).
+    std::vector<std::array<uint8_t, 6>> src_mac;
+    uint8_t side = 0;  // arrival port the telemetry comes in on (Side: 0 clinical, 1 core)
     std::vector<IpPrefix> dst;       // multicast groups or destination hosts
     uint16_t src_class = kAnyClass;  // for explain/reporting
     uint16_t dst_class = kAnyClass;

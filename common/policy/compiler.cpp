@@ -612,7 +612,7 @@ class Resolver {
                                   "the telemetry of known device classes");
                         ok = false;
                     }
-                    e.src = class_addresses(p, *c);
+                    class_sources(p, *c, b.from_side, e);
                     if (e.src.empty() && ok) {
                         // An empty source list means "any source" in the
                         // image: never emit it for a class that merely has
@@ -665,6 +665,26 @@ class Resolver {
             e.id = uint32_t(p.bypass.size());
             p.bypass.push_back(std::move(e));
         }
+    }
+
+    // The bypass sources of a class: its inventory addresses and, for a
+    // clinical-side entry, the MAC each host address is known by (the pair
+    // is the sender's real identity; core-side frames carry the router's).
+    static void class_sources(const CompiledPolicy& p, uint16_t cid, uint8_t side, BypassEntry& e) {
+        e.side = side;
+        bool any_mac = false;
+        for (auto& h : p.hosts) {
+            if (h.class_id != cid || !h.has_ip) continue;
+            e.src.push_back(h.ip);
+            const bool host = h.ip.len == (h.ip.family == 4 ? 32 : 128);
+            std::array<uint8_t, 6> mac{};
+            if (side == 0 && host && h.has_mac) {
+                mac = h.mac;
+                any_mac = true;
+            }
+            e.src_mac.push_back(mac);
+        }
+        if (!any_mac) e.src_mac.clear();
     }
 
     static std::vector<IpPrefix> class_addresses(const CompiledPolicy& p, uint16_t cid) {

@@ -192,8 +192,35 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
                     return net::contains(x, a, t.family);
                 });
             };
-            if (!b.src.empty() && !in(b.src, t.src)) continue;
+            const std::string entry = "bypass: entry 'bypass/" + b.name + "' ";
+            if (uint8_t(t.arrival) != b.side) {  // only in its direction
+                tr.push_back(entry + "skipped: it takes telemetry arriving on the " +
+                             (b.side ? "core" : "clinical") + " port");
+                continue;
+            }
+            if (!b.src.empty()) {
+                // A source address of the class, from the MAC the inventory
+                // gives that host (when it gives one).
+                bool from_sender = false;
+                for (size_t i = 0; i < b.src.size() && !from_sender; ++i) {
+                    if (!net::contains(b.src[i], t.src, t.family)) continue;
+                    const bool mac_bound =
+                        i < b.src_mac.size() && b.src_mac[i] != std::array<uint8_t, 6>{};
+                    from_sender = !mac_bound || (t.src_mac && *t.src_mac == b.src_mac[i]);
+                }
+                if (!from_sender) {
+                    if (in(b.src, t.src))
+                        tr.push_back(entry +
+                                     "skipped: the source MAC is not the inventory's "
+                                     "MAC of that sender");
+                    continue;
+                }
+            }
             if (!in(b.dst, t.dst)) continue;
+            if (auto s = side_of(p, t.src, t.family); s && *s != t.arrival) {
+                tr.push_back(entry + "skipped: the source address belongs to the other side");
+                continue;
+            }
             d.rule = b.id;
             tr.push_back("bypass: entry 'bypass/" + b.name + "' (" + where(b.loc) + ") matches");
             return finish(Verdict::Bypass, Tier::Bypass, "bypass");

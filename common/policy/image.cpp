@@ -129,6 +129,9 @@ struct Enc {
             w.put<uint16_t>(b.dports.lo);
             w.put<uint16_t>(b.dports.hi);
             w.put<uint16_t>(b.vlan);
+            w.put<uint32_t>(uint32_t(b.src_mac.size()));
+            for (auto& m : b.src_mac) w.put_bytes(m);
+            w.put<uint8_t>(b.side);
             loc(b.loc);
         }
         const auto& e = p.essentials;
@@ -335,6 +338,15 @@ struct Dec {
             b.dports.lo = r.get<uint16_t>("port");
             b.dports.hi = r.get<uint16_t>("port");
             b.vlan = r.get<uint16_t>("bypass vlan");
+            b.src_mac.resize(r.get_count(6, "bypass source MACs"));
+            for (auto& m : b.src_mac) {
+                auto x = r.get_bytes(6, "bypass source MAC");
+                std::copy(x.begin(), x.end(), m.begin());
+            }
+            if (!b.src_mac.empty() && b.src_mac.size() != b.src.size())
+                throw wire::DecodeError("bypass source MACs do not match its sources");
+            b.side = r.get<uint8_t>("bypass side");
+            if (b.side > 1) throw wire::DecodeError("invalid bypass side");
             b.loc = loc();
         }
         auto& e = p.essentials;

@@ -12,7 +12,8 @@
 
 namespace wg::policy {
 
-// 2: essentials.mld, the admission profile; 3: guardrail exceptions.
+// 2: essentials.mld, the admission profile, bypass source MACs and side;
+// 3: guardrail exceptions.
 inline constexpr uint32_t kImageSchemaVersion = 3;
 
 class ImageError : public std::runtime_error {

@@ -31,6 +31,9 @@ void Loader::bypass(FileCtx& ctx, const YAML::Node& doc) {
         if (auto f = em.require("from")) {
             Map fm(ctx, *f, "'from' of " + what, names::kBypassFromKeys);
             b.from_class = name_ref(ctx, fm, "class", true, "class");
+            // The port the telemetry arrives on; the entry matches nothing
+            // arriving on the other port (so never the reverse direction).
+            if (auto s = fm.choice("side", {"clinical", "core"})) b.from_side = *s == "core";
         }
         if (auto t = em.require("to")) {
             Map tm(ctx, *t, "'to' of " + what, names::kBypassToKeys);

@@ -120,7 +120,7 @@ inline constexpr std::string_view kExceptKeys[] = {"name",  "description", "from
 inline constexpr std::string_view kBypassKeys[] = {"apiVersion", "kind", "description", "entries"};
 inline constexpr std::string_view kBypassEntryKeys[] = {"name",  "description", "from", "to",
                                                         "proto", "ports",       "vlan"};
-inline constexpr std::string_view kBypassFromKeys[] = {"class"};
+inline constexpr std::string_view kBypassFromKeys[] = {"class", "side"};
 inline constexpr std::string_view kBypassToKeys[] = {"class", "multicast", "cidr"};
 
 // Where each table lives in the JSON Schema (JSON pointer to the object

@@ -80,6 +80,7 @@ struct BypassSrc {
     SourceLoc loc;
     std::string name;
     std::optional<Ref> from_class;
+    uint8_t from_side = 0;  // Side the telemetry arrives on (default clinical)
     std::optional<Ref> to_class;
     std::vector<IpPrefix> to_multicast;
     std::vector<IpPrefix> to_cidr_unicast;  // kept to report them as over-broad

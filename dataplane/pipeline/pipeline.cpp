@@ -89,6 +89,7 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 4 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
         parse_mbuf(pkts[i], w.meta[i], verify_l4);
+        w.meta[i].arrival = static_cast<uint8_t>(side);
         w.bytes[i] = rte_pktmbuf_pkt_len(pkts[i]);
     }
     if (!t) return forward_all(w, pkts, n, out, tags);

@@ -105,8 +105,8 @@ void stage_new_flows(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigne
         }
         w.csrc[nc] = t->identify_src(m, side);
         // Scan storms: cached denials, per-source new-flow bucket, quarantine.
-        if (w.safety &&
-            safety::new_flow_gate(w, *w.safety, t, i, w.csrc[nc].class_id, now) != Reason::None)
+        if (w.safety && safety::new_flow_gate(w, *w.safety, t, i, w.csrc[nc].class_id, now,
+                                              w.csrc[nc].zone_id) != Reason::None)
             continue;
         w.cdst[nc] = t->identify_dst(m, side);
         w.cmeta[nc] = &w.meta[i];

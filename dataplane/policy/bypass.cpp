@@ -12,6 +12,12 @@ u128 key_of(const uint8_t* a, uint8_t family) {
     return family == 4 ? u128(v4_key(a)) : v6_key(a);
 }
 
+uint64_t mac_key(const uint8_t* m) {
+    uint64_t k = 0;
+    std::memcpy(&k, m, 6);
+    return k;
+}
+
 V6Key raw6(const uint8_t* a) {
     V6Key k;
     std::memcpy(&k.hi, a, 8);
@@ -37,6 +43,7 @@ BypassTable::BypassTable(int socket)
       dst4_(socket),
       dst6_(socket),
       src_(socket),
+      macs_(SocketAlloc<uint64_t>(socket)),
       wide_(SocketAlloc<uint32_t>(socket)) {}
 
 void BypassTable::build(const policy::CompiledPolicy& p) {
@@ -50,7 +57,10 @@ void BypassTable::build(const policy::CompiledPolicy& p) {
             throw std::invalid_argument("bypass/" + b.name + ": empty port range");
         for (uint32_t port = b.dports.lo; port <= b.dports.hi; ++port)
             ports_[port >> 6] |= 1ull << (port & 63);
-        Entry e{b.id, b.vlan, b.dports.lo, b.dports.hi, b.src.empty(), 0, 0, 0, 0};
+        if (b.side > 1) throw std::invalid_argument("bypass/" + b.name + ": bad side");
+        if (!b.src_mac.empty() && b.src_mac.size() != b.src.size())
+            throw std::invalid_argument("bypass/" + b.name + ": source MACs do not match");
+        Entry e{b.id, b.vlan, b.dports.lo, b.dports.hi, b.src.empty(), b.side, 0, 0, 0, 0};
         auto range = [&](const policy::IpPrefix& x) {
             const unsigned bits = x.family == 4 ? 32 : 128;
             if ((x.family != 4 && x.family != 6) || x.len > bits)
@@ -61,13 +71,19 @@ void BypassTable::build(const policy::CompiledPolicy& p) {
         };
         e.src_first = static_cast<uint32_t>(ranges_.size());
         std::vector<SrcKey> entry_srcs;
-        for (const auto& s : b.src) {
+        for (size_t si = 0; si < b.src.size(); ++si) {
+            const auto& s = b.src[si];
             if (s.len == (s.family == 4 ? 32 : 128)) {
                 const V6Key k = raw_key(s.addr.data(), s.family);
                 SrcKey sk{k.hi, k.lo, ps, s.family};
+                uint32_t mac = 0;
+                if (si < b.src_mac.size() && b.src_mac[si] != std::array<uint8_t, 6>{}) {
+                    macs_.push_back(mac_key(b.src_mac[si].data()));
+                    mac = static_cast<uint32_t>(macs_.size());
+                }
                 if (std::find(entry_srcs.begin(), entry_srcs.end(), sk) == entry_srcs.end()) {
                     entry_srcs.push_back(sk);
-                    srcs.emplace_back(sk, 0);
+                    srcs.emplace_back(sk, mac);
                 }
             } else {
                 ranges_.push_back(range(s));
@@ -112,12 +128,16 @@ void BypassTable::build(const policy::CompiledPolicy& p) {
 
 bool BypassTable::entry_matches(uint32_t pos, const PacketMeta& m, u128 src) const {
     const Entry& e = entries_[pos];
+    if (e.side != m.arrival) return false;  // only in its direction
     if (e.vlan != policy::kAnyVlan && e.vlan != m.vlan) return false;
     if (m.dport < e.dlo || m.dport > e.dhi) return false;
     if (e.src_any) return true;
     const V6Key a = raw_key(m.src, m.family);
     const SrcKey k{a.hi, a.lo, pos, m.family};
-    if (src_.find(k) != kNoValue) return true;
+    // A known sender address counts only from the MAC the inventory gives it.
+    if (const uint32_t v = src_.find(k);
+        v != kNoValue && (v == 0 || macs_[v - 1] == mac_key(m.src_mac)))
+        return true;
     for (uint32_t i = 0; i < e.src_count; ++i) {
         const Range& r = ranges_[e.src_first + i];
         if (r.family == m.family && src >= r.start && src <= r.end) return true;
@@ -169,7 +189,7 @@ int BypassTable::match_slow(const PacketMeta& m) const {
 size_t BypassTable::memory() const {
     return sizeof(ports_) + entries_.size() * sizeof(Entry) + ranges_.size() * sizeof(Range) +
            list_.size() * 4 + spans_.size() * sizeof(Span) + dst4_.memory() + dst6_.memory() +
-           src_.memory() + wide_.size() * 4;
+           src_.memory() + macs_.size() * 8 + wide_.size() * 4;
 }
 
 }  // namespace wg::dp

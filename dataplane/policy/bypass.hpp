@@ -1,9 +1,12 @@
-// Telemetry bypass: matched before everything but the essentials and never
-// dropped. The check runs on every packet, so its negative answer must be
-// nearly free: not UDP -> no; destination port not used by any entry (an
-// 8 KB bitmap) -> no. Only then is the destination looked up: exact
-// destinations (telemetry hosts, multicast groups) in a hash, wider
-// destination prefixes in a short list.
+// Telemetry bypass: matched before everything but admission and the
+// essentials and never dropped. The check runs on every packet, so its
+// negative answer must be nearly free: not UDP -> no; destination port not
+// used by any entry (an 8 KB bitmap) -> no. Only then is the destination
+// looked up: exact destinations (telemetry hosts, multicast groups) in a
+// hash, wider destination prefixes in a short list. An entry matches only
+// frames arriving on its side, from an address of its sender class and, where
+// the inventory gives that host's MAC, from that MAC (a few compares on the
+// matching path only): anything else falls through to normal policy.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +43,7 @@ class BypassTable {
         uint16_t vlan;
         uint16_t dlo, dhi;
         bool src_any;
+        uint8_t side;                   // arrival port (policy::Side)
         uint32_t src_first, src_count;  // subnet sources, into ranges_
         uint32_t dst_first, dst_count;  // non-host destinations, into ranges_
     };
@@ -62,8 +66,9 @@ class BypassTable {
     SVec<Span> spans_;
     FlatTable<uint32_t> dst4_;  // exact IPv4 destination -> span of entry positions
     FlatTable<V6Key> dst6_;
-    FlatTable<SrcKey> src_;  // exact sources, value unused
-    SVec<uint32_t> wide_;    // positions of entries with a non-host destination
+    FlatTable<SrcKey> src_;  // exact sources -> 0, or 1 + index of the sender's MAC in macs_
+    SVec<uint64_t> macs_;
+    SVec<uint32_t> wide_;  // positions of entries with a non-host destination
 };
 
 }  // namespace wg::dp

@@ -126,7 +126,7 @@ bool quarantine_drop(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables*
 }
 
 Reason new_flow_gate(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables* t, unsigned i,
-                     uint16_t src_class, uint64_t now) {
+                     uint16_t src_class, uint64_t now, uint16_t src_zone) {
     const dp::PacketMeta& m = w.meta[i];
     // A flow denied moments ago: same verdict, no classification.
     if (const Denial* d = ws.neg->lookup(w.keys[i], w.hashes[i], t->generation(), now)) {
@@ -147,7 +147,10 @@ Reason new_flow_gate(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables*
     ws.inc(a == Admit::Quarantined ? kSafQuarantinedDrops : kSafRateLimited);
     dp::decide(w, i, Action::Drop, Verdict::Denied, r, Path::NewFlow, dp::class_slot(w, src_class),
                dp::kNoRuleSlot, now);
-    dp::audit(w, t, i, dp::AuditWho{src_class}, Verdict::Denied, r, now);
+    // The source is identified: its class and zone go in the event (the
+    // destination is not identified on this path; no rule decided).
+    dp::audit(w, t, i, dp::AuditWho{src_class, policy::kUnknownClass, src_zone}, Verdict::Denied, r,
+              now);
     return r;
 }
 

@@ -43,8 +43,10 @@ bool quarantine_drop(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables*
 // Reason::None to go on to classification, or why it was refused (a cached
 // denial, the source's bucket empty, its quarantine): the slot is then
 // settled (dropped, counted, audited).
+// `src_class`/`src_zone`: the source's identity, carried by the audit event
+// of a refusal.
 dp::Reason new_flow_gate(dp::WorkerCtx& w, WorkerSafety& ws, const dp::PolicyTables* t, unsigned i,
-                         uint16_t src_class, uint64_t now);
+                         uint16_t src_class, uint64_t now, uint16_t src_zone = policy::kNoZone);
 
 // Burst slot i's new flow was denied by the policy (drop reason `r`,
 // counted on `cls`/`rule`, audited as `audit_reason` for `who`): remember it

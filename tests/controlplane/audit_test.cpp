@@ -72,6 +72,12 @@ TEST_CASE("audit: one flat JSON object per event with every field a SIEM needs",
     CHECK(j["dest_zone"] == "core-dc");
     CHECK(j["rule"] == "default");
     CHECK(j["reason"] == "default_deny");
+    // A rate-limited (or quarantined) drop was decided by no rule.
+    auto rl = event("198.18.10.11", "198.18.20.5", 1, policy::kNoRule);
+    rl.reason = 16;  // RateLimited
+    auto jr = nlohmann::json::parse(cp::format_audit_event(rl, &p, "gw-icu1"));
+    CHECK(jr["rule"] == "");
+    CHECK(jr["src_zone"] == "icu-north");
     CHECK(j["policy_generation"] == 7);
     CHECK(j["policy_commit"] == p.commit);
     // Every value is a scalar: no nesting a SIEM would have to flatten.

@@ -131,10 +131,23 @@ Naive naive(const CompiledPolicy& p, const Tuple& t) {
         return l2(e.mld);
     if (t.proto == 17) {
         std::vector<uint32_t> hits;
+        // The source side as the naive model computes it below.
+        int sc = -1, sk = -1;
+        for (auto& x : p.clinical_space)
+            if (in_prefix(x, t.src, t.family)) sc = std::max(sc, int(x.len));
+        for (auto& x : p.core_space)
+            if (in_prefix(x, t.src, t.family)) sk = std::max(sk, int(x.len));
+        const bool spoofed =
+            (sc > sk && t.arrival == Side::Core) || (sk > sc && t.arrival == Side::Clinical);
         for (auto& b : p.bypass) {
-            bool src = b.src.empty() || std::any_of(b.src.begin(), b.src.end(), [&](auto& x) {
-                           return in_prefix(x, t.src, t.family);
-                       });
+            bool src = false;
+            for (size_t i = 0; i < b.src.size(); ++i) {
+                const bool mac_ok = i >= b.src_mac.size() ||
+                                    b.src_mac[i] == std::array<uint8_t, 6>{} ||
+                                    (t.src_mac && *t.src_mac == b.src_mac[i]);
+                if (in_prefix(b.src[i], t.src, t.family) && mac_ok) src = true;
+            }
+            src = (src || b.src.empty()) && uint8_t(t.arrival) == b.side && !spoofed;
             bool dst = std::any_of(b.dst.begin(), b.dst.end(),
                                    [&](auto& x) { return in_prefix(x, t.dst, t.family); });
             if (src && dst && t.dport >= b.dports.lo && t.dport <= b.dports.hi &&
@@ -258,8 +271,17 @@ struct Gen {
                 Tuple t;
                 const auto& dp = pick(b.dst);
                 if (!b.src.empty()) {
-                    const auto& sp = pick(b.src);
+                    const size_t si = rng() % b.src.size();
+                    const auto& sp = b.src[si];
                     if (sp.family != dp.family) return uniform();
+                    // The sender's real identity most of the time (its MAC,
+                    // the entry's side), a borrowed one otherwise.
+                    t.arrival = b.side == 1 ? Side::Core : Side::Clinical;
+                    if (rng() % 4 == 0) t.arrival = Side(1 - uint8_t(t.arrival));
+                    if (si < b.src_mac.size() && rng() % 4)
+                        t.src_mac = b.src_mac[si];
+                    else if (rng() % 2)
+                        t.src_mac = pick(macs);
                     t.family = dp.family;
                     t.src = sp.addr;
                     t.dst = dp.addr;

@@ -39,7 +39,8 @@ Outcome pipeline(const dp::PolicyTables& t, const policy::Tuple& tu) {
         o.tier = policy::Tier::Essentials;
         return o;
     }
-    if (const int b = t.bypass(m); b >= 0) {
+    // As stage_pre: a match whose source is spoofed is no bypass.
+    if (const int b = t.bypass(m); b >= 0 && !t.side_spoofed(m, side)) {
         o.verdict = Verdict::Bypass;
         o.tier = policy::Tier::Bypass;
         o.rule = uint32_t(b);
@@ -223,6 +224,9 @@ policy::CompiledPolicy random_policy(Universe& u, unsigned nrules) {
         b.id = i;
         b.name = "b" + std::to_string(i);
         if (u.chance(0.6)) b.src.push_back(u.prefix(u.fam(), u.chance(0.7)));
+        // Sender identity: the MAC of a host source, and the arrival side.
+        if (!b.src.empty() && u.chance(0.5)) b.src_mac.push_back(u.mac_());
+        b.side = u.chance(0.7) ? 0 : 1;
         b.dst.push_back(u.prefix(u.fam(), u.chance(0.7)));
         const uint16_t lo = u.port();
         b.dports = {lo, uint16_t(lo + u.pick(3))};
@@ -235,6 +239,7 @@ policy::CompiledPolicy random_policy(Universe& u, unsigned nrules) {
     p.essentials.dhcp = a2[u.pick(2)];
     p.essentials.ipv6_nd = a2[u.pick(2)];
     p.essentials.igmp = a2[u.pick(2)];
+    p.essentials.mld = a2[u.pick(2)];
     if (u.chance(0.3)) {
         p.essentials.vlans = {10, 20};
         static const policy::L2Action a3[] = {policy::L2Action::Forward, policy::L2Action::Drop,

@@ -192,3 +192,36 @@ TEST_CASE("bypass: no entries, nothing bypassed", "[bypass]") {
     auto t = build_or_fail(p);
     CHECK(t->bypass(meta_of(tuple("198.18.0.1", "239.1.1.1", 17, 1, 5000))) == -1);
 }
+
+TEST_CASE("bypass: only the sender's MAC+IP, on its side, and never a spoofed source", "[bypass]") {
+    auto p = base_policy(2);
+    p.clinical_space = {pfx("198.18.0.0/16")};
+    p.core_space = {pfx("198.19.0.0/16")};
+    // The monitor .10 is known by its MAC; the /28 by address only.
+    p.bypass = {bypass(0, {"198.18.0.10", "198.18.3.0/28"}, {"239.1.1.1"}, 5000, 5010)};
+    p.bypass[0].src_mac = {{0x02, 0, 0, 0, 0x10, 0x10}, {}};
+    p.bypass[0].side = 0;  // clinical
+    auto t = build_or_fail(p);
+    const std::array<uint8_t, 6> mon = {0x02, 0, 0, 0, 0x10, 0x10}, foreign = {2, 0, 0, 0, 0x66, 1};
+    auto run = [&](const char* src, std::array<uint8_t, 6> mac, policy::Side arrival) {
+        auto tu = tuple(src, "239.1.1.1", 17, 40000, 5000, 0, arrival);
+        tu.src_mac = mac;
+        const dp::PacketMeta m = meta_of(tu);
+        // As stage_pre: a match whose source is spoofed is no bypass.
+        const int b = t->bypass(m);
+        const int got = b >= 0 && !t->side_spoofed(m, unsigned(arrival)) ? b : -1;
+        const auto d = policy::evaluate(p, tu);
+        CHECK(got == (d.verdict == policy::Verdict::Bypass ? int(d.rule) : -1));
+        return got;
+    };
+    CHECK(run("198.18.0.10", mon, policy::Side::Clinical) == 0);       // the real monitor
+    CHECK(run("198.18.0.10", foreign, policy::Side::Clinical) == -1);  // its IP, another MAC
+    CHECK(run("198.18.0.10", mon, policy::Side::Core) == -1);          // arriving on the core port
+    CHECK(run("198.18.3.5", foreign, policy::Side::Clinical) == 0);    // subnet: address only
+    CHECK(run("198.18.3.5", foreign, policy::Side::Core) == -1);       // ... and side
+    // A core-side entry: a clinical source arriving there is spoofed, no bypass.
+    p.bypass[0].side = 1;
+    p.bypass[0].src_mac.clear();
+    t = build_or_fail(p);
+    CHECK(run("198.18.0.10", mon, policy::Side::Core) == -1);
+}

@@ -104,6 +104,7 @@ inline dp::PacketMeta meta_of(const policy::Tuple& t) {
         m.dport = t.dport;
     }
     if (t.src_mac) std::memcpy(m.src_mac, t.src_mac->data(), 6);
+    m.arrival = static_cast<uint8_t>(t.arrival);  // the pipeline sets it per burst
     if (t.dst_mac) std::memcpy(m.dst_mac, t.dst_mac->data(), 6);
     return m;
 }

@@ -169,7 +169,7 @@ TEST_CASE("new-flow gate: a scanning source is limited, flagged and (optionally)
     unsigned ok = 0, limited = 0;
     for (unsigned k = 0; k < 100; ++k) {
         r.slot0(tcp4(kPump, ip4(198, 19, 1, uint8_t(k)), 40000, 445, 0x02));
-        const Reason why = new_flow_gate(r.w, r.ws, &r.t, 0, 1, 1000);
+        const Reason why = new_flow_gate(r.w, r.ws, &r.t, 0, 1, 1000, 1);
         ok += why == Reason::None;
         limited += why == Reason::RateLimited;
     }
@@ -178,6 +178,18 @@ TEST_CASE("new-flow gate: a scanning source is limited, flagged and (optionally)
     CHECK(r.ws.get(kSafRateLimited) == 80);
     CHECK(r.ws.get(kSafScannersFlagged) == 1);
     CHECK(r.drops(Reason::RateLimited) == 80);
+    // The audit events of the refusals carry the source's class and zone.
+    std::vector<AuditRecord> recs;
+    audit_drain(r.w.audit, recs, 1024);
+    unsigned rl = 0;
+    for (const auto& rec : recs) {
+        if (rec.reason != uint8_t(Reason::RateLimited)) continue;
+        ++rl;
+        CHECK(rec.src_class == 1);
+        CHECK(rec.src_zone == 1);
+        CHECK(rec.rule == wg::policy::kNoRule);
+    }
+    CHECK(rl >= 1);
     // Another host is not affected.
     r.slot0(tcp4(kOpen, kSrv, 40000, 443, 0x02));
     CHECK(new_flow_gate(r.w, r.ws, &r.t, 0, 4, 1000) == Reason::None);
