@@ -124,16 +124,16 @@ inline std::vector<uint8_t> tcp4(uint32_t s, uint32_t d, uint16_t sp, uint16_t d
 inline std::vector<uint8_t> tcp4_seg(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp,
                                      uint8_t flags, uint32_t seq, uint32_t ack,
                                      const std::vector<uint8_t>& payload = {}) {
-    Bytes f = eth(0x0800);
+    Bytes f = eth_hosts(s, d, 0x0800);
     ipv4(f, s, d, 6, uint16_t(20 + payload.size()));
     f.u16(sp).u16(dp).u32(seq).u32(ack).u8(5 << 4).u8(flags).u16(8192).u16(0).u16(0);
     f.raw(payload);
-    return f.b;
+    return with_l4_checksum(f.b);
 }
 // UDP with the given payload.
 inline std::vector<uint8_t> udp4_data(uint32_t s, uint32_t d, uint16_t sp, uint16_t dp,
                                       const std::vector<uint8_t>& payload) {
-    Bytes f = eth(0x0800);
+    Bytes f = eth_hosts(s, d, 0x0800);
     ipv4(f, s, d, 17, uint16_t(8 + payload.size()));
     udp(f, sp, dp, uint16_t(payload.size()));
     f.raw(payload);
