@@ -5,64 +5,19 @@ after editing this file: `python3 deploy/grafana/gen_dashboard.py`).
 Written as code so panel ids, grid positions and the datasource reference
 stay consistent; tests/controlplane/check_dashboards.py validates the output
 against the metrics the control plane actually serves."""
-import json
 import os
+import sys
 
-DS = {"type": "prometheus", "uid": "${datasource}"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grafana_lib import DS, RI, Layout, t, write  # noqa: E402
+
 SLO_S = 32.768e-6  # deploy/prometheus/wardgate.rules.yml, controlplane/latency_buckets.hpp
 SEL = 'instance=~"$instance"'
 
-panels = []
-_next_id = [1]
-_y = [0]
+_layout = Layout()
+panels, row, panel = _layout.panels, _layout.row, _layout.panel
 
 
-def _pos(w, h, x):
-    return {"h": h, "w": w, "x": x, "y": _y[0]}
-
-
-def row(title):
-    _y[0] += 1
-    p = {"id": _next_id[0], "type": "row", "title": title, "collapsed": False,
-         "gridPos": {"h": 1, "w": 24, "x": 0, "y": _y[0] - 1}, "panels": []}
-    _next_id[0] += 1
-    panels.append(p)
-
-
-def panel(kind, title, targets, w=12, h=8, x=0, unit=None, desc="", thresholds=None,
-          extra=None, newline=True):
-    p = {
-        "id": _next_id[0], "type": kind, "title": title, "description": desc,
-        "datasource": DS, "gridPos": _pos(w, h, x),
-        "targets": [dict({"datasource": DS, "refId": chr(65 + i)}, **t) for i, t in enumerate(targets)],
-        "fieldConfig": {"defaults": {}, "overrides": []},
-        "options": {},
-    }
-    if unit:
-        p["fieldConfig"]["defaults"]["unit"] = unit
-    if thresholds:
-        p["fieldConfig"]["defaults"]["thresholds"] = {"mode": "absolute", "steps": thresholds}
-    if extra:
-        for k, v in extra.items():
-            p[k] = v
-    _next_id[0] += 1
-    if newline and x + w >= 24:
-        _y[0] += h
-    panels.append(p)
-    return p
-
-
-def t(expr, legend="", instant=False, fmt=None):
-    d = {"expr": expr, "legendFormat": legend}
-    if instant:
-        d["instant"] = True
-        d["range"] = False
-    if fmt:
-        d["format"] = fmt
-    return d
-
-
-RI = "$__rate_interval"
 lat = f'wardgate_packet_latency_seconds_bucket{{{SEL},class!="all"}}'
 
 row("Latency against the SLO")
@@ -199,9 +154,4 @@ dashboard = {
 }
 
 if __name__ == "__main__":
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "dashboards", "wardgate.json")
-    with open(out, "w") as f:
-        json.dump(dashboard, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print(out)
+    write(dashboard, "wardgate.json")

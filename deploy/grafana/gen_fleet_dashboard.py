@@ -8,52 +8,16 @@ target labels, so the variables select by site and gateway and every panel
 shows one line / row per gateway. The per-gateway detail stays in
 wardgate.json (gen_dashboard.py). Checked by
 tests/controlplane/check_fleet_dashboard.py."""
-import json
 import os
+import sys
 
-DS = {"type": "prometheus", "uid": "${datasource}"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grafana_lib import DS, RI, Layout, t, write  # noqa: E402
+
 SEL = 'site=~"$site",gateway=~"$gateway"'
-RI = "$__rate_interval"
 
-panels = []
-_state = {"id": 1, "y": 0}
-
-
-def row(title):
-    panels.append({"id": _state["id"], "type": "row", "title": title, "collapsed": False,
-                   "gridPos": {"h": 1, "w": 24, "x": 0, "y": _state["y"]}, "panels": []})
-    _state["id"] += 1
-    _state["y"] += 1
-
-
-def t(expr, legend="", instant=False, fmt=None):
-    d = {"expr": expr, "legendFormat": legend}
-    if instant:
-        d["instant"] = True
-        d["range"] = False
-    if fmt:
-        d["format"] = fmt
-    return d
-
-
-def panel(kind, title, targets, w, h=8, x=0, unit=None, desc="", thresholds=None, newline=True,
-          extra=None):
-    p = {"id": _state["id"], "type": kind, "title": title, "description": desc, "datasource": DS,
-         "gridPos": {"h": h, "w": w, "x": x, "y": _state["y"]},
-         "targets": [dict({"datasource": DS, "refId": chr(65 + i)}, **tg)
-                     for i, tg in enumerate(targets)],
-         "fieldConfig": {"defaults": {}, "overrides": []}, "options": {}}
-    if unit:
-        p["fieldConfig"]["defaults"]["unit"] = unit
-    if thresholds:
-        p["fieldConfig"]["defaults"]["thresholds"] = {"mode": "absolute", "steps": thresholds}
-    if extra:
-        p.update(extra)
-    _state["id"] += 1
-    if newline:
-        _state["y"] += h
-    panels.append(p)
-
+_layout = Layout()
+panels, row, panel = _layout.panels, _layout.row, _layout.panel
 
 RED_GREEN = [{"color": "red", "value": None}, {"color": "green", "value": 1}]
 GREEN_RED = [{"color": "green", "value": None}, {"color": "red", "value": 1}]
@@ -157,9 +121,4 @@ dashboard = {
 }
 
 if __name__ == "__main__":
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "dashboards", "wardgate-fleet.json")
-    with open(out, "w") as f:
-        json.dump(dashboard, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    print(out)
+    write(dashboard, "wardgate-fleet.json")

@@ -13,6 +13,8 @@ import sys
 
 import yaml
 
+from served_metrics import served_metrics  # noqa: E402
+
 src, sample = sys.argv[1], sys.argv[2]
 n = 0
 fails = 0
@@ -69,14 +71,7 @@ check("every target has a non-empty PromQL expression and a refId",
       all(t.get("refId") for p in panels if p["type"] != "row" for t in p["targets"]))
 
 # Metric names served by the control plane (fake snapshot, all families).
-served = set()
-out = subprocess.run([sample], capture_output=True, text=True, check=True).stdout
-for line in out.splitlines():
-    if line.startswith("# TYPE "):
-        name, typ = line.split()[2:4]
-        served.add(name)
-        if typ == "histogram":
-            served |= {name + "_bucket", name + "_count", name + "_sum"}
+served = served_metrics(sample)
 rules = yaml.safe_load(open(f"{src}/deploy/prometheus/wardgate.rules.yml"))
 recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
 promql_words = {"sum", "by", "rate", "increase", "histogram_quantile", "topk", "max", "min", "vector",

@@ -13,6 +13,8 @@ import sys
 
 import yaml
 
+from served_metrics import served_metrics  # noqa: E402
+
 src, sample = sys.argv[1], sys.argv[2]
 results = []
 
@@ -40,14 +42,7 @@ exprs = [(p["title"], t["expr"]) for p in panels for t in p["targets"]]
 unfiltered = [ti for ti, e in exprs if 'gateway=~"$gateway"' not in e]
 check("every query is filtered by $site and $gateway", not unfiltered, unfiltered)
 
-served = set()
-out = subprocess.run([sample], capture_output=True, text=True, check=True).stdout
-for line in out.splitlines():
-    if line.startswith("# TYPE "):
-        name, typ = line.split()[2:4]
-        served.add(name)
-        if typ == "histogram":
-            served |= {name + "_bucket", name + "_count", name + "_sum"}
+served = served_metrics(sample)
 recorded = set()
 for f in ("deploy/prometheus/wardgate.rules.yml", "deploy/prometheus/fleet/wardgate-fleet.rules.yml"):
     rules = yaml.safe_load(open(f"{src}/{f}"))
