@@ -421,6 +421,26 @@ Signature verify_commit(const fs::path& gitdir, const std::string& commit,
     return s;
 }
 
+// Writes one tree entry of `commit` under dest: regular files only (links,
+// submodules and executables' modes other than 644/755 are skipped), a path
+// that could leave dest is refused. `cat` reads a blob by object id; the two
+// exporters differ only in which repository it reads.
+template <class Cat>
+std::optional<std::string> export_blob(Cat&& cat, const std::string& p, const TreeEntry& e,
+                                       const fs::path& dest, const std::string& commit) {
+    if (e.type != "blob" || (e.mode != "100644" && e.mode != "100755")) return std::nullopt;
+    if (!plain_relative(p)) return "refusing the path '" + p + "' in commit " + commit;
+    auto blob = cat(e.oid);
+    if (blob.status != 0) return "cannot read " + p + " of commit " + commit;
+    auto target = dest / p;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream f(target, std::ios::binary | std::ios::trunc);
+    f << blob.out;
+    if (!f) return "cannot write " + target.string();
+    return std::nullopt;
+}
+
 std::optional<std::string> export_commit(const fs::path& gitdir, const std::string& commit,
                                          const fs::path& dest) {
     if (!is_hex_commit(commit)) return "not a commit id: " + commit;
@@ -435,16 +455,10 @@ std::optional<std::string> export_commit(const fs::path& gitdir, const std::stri
         std::istringstream meta(rec.substr(0, tab));
         TreeEntry e;
         meta >> e.mode >> e.type >> e.oid;
-        std::string p = rec.substr(tab + 1);
-        if (e.type != "blob" || (e.mode != "100644" && e.mode != "100755")) continue;
-        if (!plain_relative(p)) return "refusing the path '" + p + "' in commit " + commit;
-        auto blob = run_mirror(gitdir, {"cat-file", "blob", e.oid});
-        if (blob.status != 0) return "cannot read " + p + " of commit " + commit;
-        auto target = dest / p;
-        fs::create_directories(target.parent_path(), ec);
-        std::ofstream f(target, std::ios::binary | std::ios::trunc);
-        f << blob.out;
-        if (!f) return "cannot write " + target.string();
+        auto cat = [&](const std::string& oid) {
+            return run_mirror(gitdir, {"cat-file", "blob", oid});
+        };
+        if (auto err = export_blob(cat, rec.substr(tab + 1), e, dest, commit)) return err;
     }
     return std::nullopt;
 }
@@ -536,17 +550,9 @@ std::optional<std::string> export_tree(const fs::path& dir, const std::string& c
     std::error_code ec;
     fs::create_directories(dest, ec);
     if (ec) return "cannot create " + dest.string() + ": " + ec.message();
-    for (const auto& [p, e] : *tree) {
-        if (e.type != "blob" || (e.mode != "100644" && e.mode != "100755")) continue;
-        if (!plain_relative(p)) return "refusing the path '" + p + "' in commit " + commit;
-        auto blob = run_git(dir, {"cat-file", "blob", e.oid});
-        if (blob.status != 0) return "cannot read " + p + " of commit " + commit;
-        auto target = dest / p;
-        fs::create_directories(target.parent_path(), ec);
-        std::ofstream f(target, std::ios::binary | std::ios::trunc);
-        f << blob.out;
-        if (!f) return "cannot write " + target.string();
-    }
+    auto cat = [&](const std::string& oid) { return run_git(dir, {"cat-file", "blob", oid}); };
+    for (const auto& [p, e] : *tree)
+        if (auto err = export_blob(cat, p, e, dest, commit)) return err;
     return std::nullopt;
 }
 
