@@ -66,8 +66,20 @@ std::string cname(const policy::CompiledPolicy& p, uint16_t c) {
     return c < p.classes.size() ? p.classes[c].name : "?";
 }
 
+// Denied at L4, or allowed at L4 and then denied by its rule's L7
+// constraints (a violation, or no verdict in a class failing closed).
 bool denied(const FlowReport& f) {
-    return f.verdict == Verdict::Deny;
+    return f.verdict == Verdict::Deny || f.l7_outcome == "denied" ||
+           (f.l7_outcome == "uninspected" && !f.l7_reason.empty());
+}
+
+// The L7 step in one line: "l7 dicom denied l7_... \"VALUE\"", "" when none.
+std::string l7_text(const FlowReport& f) {
+    if (f.l7_protocol.empty()) return {};
+    std::string s = "l7 " + f.l7_protocol + " " + f.l7_outcome;
+    if (!f.l7_reason.empty()) s += " " + f.l7_reason;
+    if (!f.l7_value.empty()) s += " \"" + f.l7_value + "\"";
+    return s;
 }
 
 struct Loaded {
@@ -103,6 +115,11 @@ json flow_json(const policy::CompiledPolicy& p, const FlowReport& f) {
     j["reason"] = contract::reason_name(f.reason);
     j["rule"] = f.rule;
     j["rule_loc"] = f.rule_loc;
+    if (!f.l7_protocol.empty())
+        j["l7"] = {{"protocol", f.l7_protocol},
+                   {"outcome", f.l7_outcome},
+                   {"reason", f.l7_reason},
+                   {"value", f.l7_value}};
     j["packets"] = f.packets;
     j["forwarded"] = f.forwarded;
     j["dropped"] = f.dropped;
@@ -261,7 +278,9 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
         if (b) {
             auto it = before.find(f.key());
             if (it != before.end()) was = &ra.flows()[it->second];
-            if (was && was->verdict == f.verdict && was->rule == f.rule) continue;
+            if (was && was->verdict == f.verdict && was->rule == f.rule &&
+                was->l7_outcome == f.l7_outcome && was->l7_reason == f.l7_reason)
+                continue;
             if (!was) continue;
         } else if (!denied(f) || f.reason == contract::Reason::ReplyWithoutFlow) {
             continue;
@@ -336,8 +355,8 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     for (const auto& f : flows)
         out << "  " << flow_text(f) << "  " << cname(judged.p, f.src_class) << " -> "
             << cname(judged.p, f.dst_class) << "  " << policy::verdict_name(f.verdict) << "  "
-            << rule_text(f) << "  packets " << f.packets << " (" << f.forwarded << " forwarded, "
-            << f.dropped << " dropped)\n";
+            << rule_text(f) << (f.l7_protocol.empty() ? "" : "  " + l7_text(f)) << "  packets "
+            << f.packets << " (" << f.forwarded << " forwarded, " << f.dropped << " dropped)\n";
     if (rj.overflow())
         out << "  ... " << rj.overflow() << " more flows not reported (limit "
             << lifecycle::kMaxReports << ")\n";
@@ -356,8 +375,9 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     out << "\ndenied flows (" << nden << "):\n";
     for (const auto& f : flows)
         if (denied(f))
-            out << "  " << flow_text(f) << "  " << contract::reason_name(f.reason) << "  "
-                << rule_text(f) << "\n";
+            out << "  " << flow_text(f) << "  "
+                << (f.verdict == Verdict::Deny ? contract::reason_name(f.reason) : l7_text(f))
+                << "  " << rule_text(f) << "\n";
     if (b) {
         out << "\nverdict changes " << a->dir << " -> " << b->dir << " (" << changes.size()
             << "):\n";
