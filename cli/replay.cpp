@@ -138,7 +138,7 @@ std::string rule_text(const FlowReport& f) {
 
 int replay(const Args& args, std::ostream& out, std::ostream& err) {
     std::string dir, against, fmt = "text", ack_file;
-    bool as_json = false, packets = false;
+    bool as_json = false, packets = false, no_checksums = false;
     std::vector<std::string> acks;
     opt::Table ot("usage: wardgate replay --policy DIR [--against DIR2] [options] CAPTURE");
     ot.str({"--policy"}, "DIR", dir, "policy directory to judge the capture with");
@@ -147,6 +147,9 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     ot.str({"--format"}, "text|json", fmt, "output format (default text)");
     ot.flag({"--json"}, as_json, "same as --format json");
     ot.flag({"--packets"}, packets, "also list every packet's action (forward/drop) and reason");
+    ot.flag({"--no-verify-checksums"}, no_checksums,
+            "do not verify TCP/UDP checksums (a capture taken on an end host with checksum "
+            "offload)");
     ot.add({{"--ack"},
             "FLOWSPEC",
             "acknowledge newly denied flows matching SRC->DST[:PORT][/PROTO]\n"
@@ -213,6 +216,8 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     lifecycle::Replay ra(a->p);
     std::unique_ptr<lifecycle::Replay> rb;
     if (b) rb = std::make_unique<lifecycle::Replay>(b->p);
+    ra.set_verify_l4_checksums(!no_checksums);
+    if (rb) rb->set_verify_l4_checksums(!no_checksums);
     lifecycle::CapturedPacket pk;
     uint64_t n = 0, skipped = 0;
     json pj = json::array();
@@ -236,6 +241,7 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
             j["side"] = sname;
             j["action"] = lifecycle::action_name(rr.action);
             j["reason"] = contract::reason_name(rr.reason);
+            if (rr.flow >= 0) j["flow"] = rr.flow;  // index into "flows"
             pj.push_back(j);
             ptext << "  #" << n << " " << sname << " " << lifecycle::action_name(rr.action)
                   << (rr.reason != contract::Reason::None
@@ -369,6 +375,11 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     if (!rj.packet_counts().empty()) {
         out << "\npackets settled without a flow:\n";
         for (auto& [k, v] : rj.packet_counts()) out << "  " << k << " " << v << "\n";
+        // Frame admission drops these as the gateway would; on an end host's
+        // capture they are usually offload artifacts, not the wire.
+        if (rj.packet_counts().count("drop/bad_l4_checksum"))
+            out << "  (bad_l4_checksum: a capture taken on an end host with checksum offload "
+                   "shows the frames it sent with unfilled checksums; --no-verify-checksums)\n";
     }
     size_t nden = 0;
     for (const auto& f : flows) nden += denied(f);
