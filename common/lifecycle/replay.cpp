@@ -93,7 +93,7 @@ struct FragRec {
 };
 
 // L7 first-payload state of a flow (dataplane/pipeline/worker_ctx.hpp L7State).
-enum class L7St : uint8_t { None, Await, Confirm, Denied };
+enum class L7St : uint8_t { None, Await, Confirm, Denied, Expired };
 
 // An undecided first payload waits this long (worker_ctx.hpp kL7TimeoutMs).
 constexpr uint64_t kL7TimeoutNs = 5000ull * 1000000ull;
@@ -257,6 +257,7 @@ struct Replay::Impl {
     // L7: one pool (the dataplane has one per lcore), each constrained
     // rule's compiled constraint (built once), the frame being judged.
     l7::FirstPayloadPool pool;
+    std::vector<Entry*> slot_owner = std::vector<Entry*>(pool.capacity(), nullptr);
     std::unordered_map<uint32_t, std::unique_ptr<L7Rule>> l7rules;
     const uint8_t* cur = nullptr;
     uint32_t cur_len = 0;
@@ -278,8 +279,23 @@ struct Replay::Impl {
         return flows.erase(it);
     }
     void release(Entry& e) {
-        if (e.slot != l7::kNoSlot) pool.release(e.slot);
+        if (e.slot == l7::kNoSlot) return;
+        pool.release(e.slot);
+        slot_owner[e.slot] = nullptr;
         e.slot = l7::kNoSlot;
+    }
+
+    // The dataplane's l7_sweep, run when the pool has no free slot (its
+    // sweep runs continuously; a slot it would have freed is free here):
+    // judged flows lose the retransmission check, undecided ones get
+    // on_failure with their next packet.
+    void sweep_l7(uint64_t ts) {
+        for (Entry* e : slot_owner) {
+            if (!e || !pool.expired(e->slot, ts, kL7TimeoutNs)) continue;
+            const bool confirmed = e->l7 == L7St::Confirm;
+            release(*e);
+            e->l7 = confirmed ? L7St::None : L7St::Expired;
+        }
     }
 
     explicit Impl(const policy::CompiledPolicy& pol) : p(pol) {
@@ -675,7 +691,12 @@ struct Replay::Impl {
         if (e.slot == l7::kNoSlot) {
             if (e.l7 != L7St::Await) return false;
             e.slot = pool.acquire(e.l7_seq, ts);
+            if (e.slot == l7::kNoSlot) {
+                sweep_l7(ts);
+                e.slot = pool.acquire(e.l7_seq, ts);
+            }
             if (e.slot == l7::kNoSlot) return fail(e, out);
+            slot_owner[e.slot] = &e;
         }
         const l7::Feed f = pool.feed(e.slot, s.seq, s.payload);
         if (f == l7::Feed::Mismatch) {
@@ -705,6 +726,7 @@ struct Replay::Impl {
             out = PacketResult{PacketAction::Drop, Reason::L7FlowDenied, e.report};
             return true;
         }
+        if (e.l7 == L7St::Expired) return fail(e, out);
         // The dataplane's sweep (l7_sweep): an expired slot loses its
         // retransmission check when judged, gets on_failure when not.
         if (e.slot != l7::kNoSlot && pool.expired(e.slot, ts, kL7TimeoutNs)) {

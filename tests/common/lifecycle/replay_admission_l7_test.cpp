@@ -115,3 +115,27 @@ TEST_CASE("L7 TCP: out-of-order data is held back, a rewritten retransmission de
     CHECK(r.flows()[0].l7_outcome == "denied");
     CHECK(r.flows()[0].l7_reason == "tcp_overlap_mismatch");
 }
+
+TEST_CASE("L7 TCP: slots of first payloads stuck past the timeout are reclaimed") {
+    // One lcore's pool (4096 slots) filled by flows whose first payload never
+    // completes; 6 s later (past the 5 s L7 timeout) the dataplane's sweep
+    // has freed them, so a new flow is inspected, not failed closed.
+    const auto p = l7_policy();
+    Replay r(p);
+    const Side c = Side::Clinical;
+    const std::vector<uint8_t> head = {0x01, 0x00, 0x00, 0x00};  // an A-ASSOCIATE-RQ begins
+    constexpr uint64_t kSec = 1'000'000'000ull;
+    unsigned held = 0;  // one assertion, not 4096 TAP lines
+    for (uint16_t i = 0; i < 4096; ++i) {
+        const uint16_t sp = uint16_t(10000 + i);
+        feed(r, seg(kCart, kPacs, sp, 104, kSyn, 1000, 0), c);
+        held += feed(r, seg(kCart, kPacs, sp, 104, kPshAck, 1001, 1, head), c).action ==
+                PacketAction::Forward;
+    }
+    REQUIRE(held == 4096);
+    feed(r, seg(kCart, kPacs, 20000, 104, kSyn, 1000, 0), c, 6 * kSec);
+    auto late = feed(r, seg(kCart, kPacs, 20000, 104, kPshAck, 1001, 1, head), c, 6 * kSec);
+    CHECK(late.action == PacketAction::Forward);
+    CHECK(late.reason == R::None);
+    CHECK(r.flows().back().l7_outcome == "pending");
+}
