@@ -20,7 +20,9 @@
 // Time is the capture's: flows and fragment records expire by the policy's
 // timeouts measured in capture timestamps. Not modelled (documented in
 // docs/policy-lifecycle.md): a full flow table, the new-flow rate limit and
-// quarantine, the overload lane, reloads mid-capture.
+// quarantine, the overload lane, reloads mid-capture, the NIC's RX checksum
+// flags (a capture has none: checksums are verified in software), the
+// flow-MAC check of established flows.
 #pragma once
 
 #include <array>
