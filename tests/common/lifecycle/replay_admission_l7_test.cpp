@@ -139,3 +139,61 @@ TEST_CASE("L7 TCP: slots of first payloads stuck past the timeout are reclaimed"
     CHECK(late.reason == R::None);
     CHECK(r.flows().back().l7_outcome == "pending");
 }
+
+namespace {
+
+std::vector<uint8_t> associate_rq(std::string_view called, std::string_view calling,
+                                  uint8_t type = 0x01) {
+    std::vector<uint8_t> p(75, 0);
+    p[0] = type;
+    p[5] = 205;  // PDU length
+    p[7] = 0x01;
+    for (size_t i = 0; i < 16; ++i) {
+        p[10 + i] = i < called.size() ? uint8_t(called[i]) : ' ';
+        p[26 + i] = i < calling.size() ? uint8_t(calling[i]) : ' ';
+    }
+    p[74] = 0x10;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("L7: replay's verdict on a first payload split in two is policy::evaluate_l7's") {
+    const auto p = l7_policy();
+    wg::policy::Tuple t;
+    t.family = 4;
+    t.src = {198, 18, 0, 30};
+    t.dst = {198, 19, 20, 1};
+    t.proto = 6;
+    t.sport = 42000;
+    t.dport = 104;
+    t.arrival = Side::Clinical;
+    const auto d = wg::policy::evaluate(p, t);
+    const std::vector<std::vector<uint8_t>> payloads = {
+        associate_rq("PACS", "US_CART_ICU1"), associate_rq("PACS", "XS_CART_ICU1"),
+        associate_rq("ARCHIVE", "US_CART_1"), associate_rq("PACS", "US_CART_1", 0x07),
+        associate_rq("PACS", "US_CART_1", 0x47)};
+    size_t ndenied = 0;  // the set has both outcomes
+    for (const auto& pay : payloads) {
+        const auto want = wg::policy::evaluate_l7(p, d, pay);
+        REQUIRE(want.applies);
+        Replay r(p);
+        const Side c = Side::Clinical;
+        feed(r, seg(kCart, kPacs, 42000, 104, kSyn, 1000, 0), c);
+        const std::vector<uint8_t> a(pay.begin(), pay.begin() + 30), b(pay.begin() + 30, pay.end());
+        feed(r, seg(kCart, kPacs, 42000, 104, kPshAck, 1001, 1, a), c);
+        auto last = feed(r, seg(kCart, kPacs, 42000, 104, kPshAck, 1031, 1, b), c);
+        REQUIRE(r.flows().size() == 1);
+        const auto& f = r.flows()[0];
+        INFO(f.l7_outcome << " " << f.l7_reason << " / " << want.reason);
+        CHECK(f.l7_protocol == want.protocol);
+        CHECK(f.l7_reason == want.reason);
+        CHECK(f.l7_value == want.value);
+        const bool denied = want.verdict == wg::policy::Verdict::Deny;
+        CHECK((f.l7_outcome == "denied") == denied);
+        CHECK((last.action == PacketAction::Drop) == denied);
+        ndenied += denied;
+    }
+    CHECK(ndenied > 0);
+    CHECK(ndenied < payloads.size());
+}
