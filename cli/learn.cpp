@@ -71,6 +71,7 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
             return kExitUsage;
         }
         lifecycle::Replay replay(p, &learner);
+        replay.set_verify_l4_checksums(false);  // end-host captures: offloaded checksums
         lifecycle::CapturedPacket pk;
         uint64_t n = 0, skipped = 0;
         while (rd.next(pk)) {

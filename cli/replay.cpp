@@ -66,8 +66,20 @@ std::string cname(const policy::CompiledPolicy& p, uint16_t c) {
     return c < p.classes.size() ? p.classes[c].name : "?";
 }
 
+// Denied at L4, or allowed at L4 and then denied by its rule's L7
+// constraints (a violation, or no verdict in a class failing closed).
 bool denied(const FlowReport& f) {
-    return f.verdict == Verdict::Deny;
+    return f.verdict == Verdict::Deny || f.l7_outcome == "denied" ||
+           (f.l7_outcome == "uninspected" && !f.l7_reason.empty());
+}
+
+// The L7 step in one line: "l7 dicom denied l7_... \"VALUE\"", "" when none.
+std::string l7_text(const FlowReport& f) {
+    if (f.l7_protocol.empty()) return {};
+    std::string s = "l7 " + f.l7_protocol + " " + f.l7_outcome;
+    if (!f.l7_reason.empty()) s += " " + f.l7_reason;
+    if (!f.l7_value.empty()) s += " \"" + f.l7_value + "\"";
+    return s;
 }
 
 struct Loaded {
@@ -103,6 +115,11 @@ json flow_json(const policy::CompiledPolicy& p, const FlowReport& f) {
     j["reason"] = contract::reason_name(f.reason);
     j["rule"] = f.rule;
     j["rule_loc"] = f.rule_loc;
+    if (!f.l7_protocol.empty())
+        j["l7"] = {{"protocol", f.l7_protocol},
+                   {"outcome", f.l7_outcome},
+                   {"reason", f.l7_reason},
+                   {"value", f.l7_value}};
     j["packets"] = f.packets;
     j["forwarded"] = f.forwarded;
     j["dropped"] = f.dropped;
@@ -121,7 +138,7 @@ std::string rule_text(const FlowReport& f) {
 
 int replay(const Args& args, std::ostream& out, std::ostream& err) {
     std::string dir, against, fmt = "text", ack_file;
-    bool as_json = false, packets = false;
+    bool as_json = false, packets = false, no_checksums = false;
     std::vector<std::string> acks;
     opt::Table ot("usage: wardgate replay --policy DIR [--against DIR2] [options] CAPTURE");
     ot.str({"--policy"}, "DIR", dir, "policy directory to judge the capture with");
@@ -130,6 +147,9 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     ot.str({"--format"}, "text|json", fmt, "output format (default text)");
     ot.flag({"--json"}, as_json, "same as --format json");
     ot.flag({"--packets"}, packets, "also list every packet's action (forward/drop) and reason");
+    ot.flag({"--no-verify-checksums"}, no_checksums,
+            "do not verify TCP/UDP checksums (a capture taken on an end host with checksum "
+            "offload)");
     ot.add({{"--ack"},
             "FLOWSPEC",
             "acknowledge newly denied flows matching SRC->DST[:PORT][/PROTO]\n"
@@ -196,6 +216,8 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     lifecycle::Replay ra(a->p);
     std::unique_ptr<lifecycle::Replay> rb;
     if (b) rb = std::make_unique<lifecycle::Replay>(b->p);
+    ra.set_verify_l4_checksums(!no_checksums);
+    if (rb) rb->set_verify_l4_checksums(!no_checksums);
     lifecycle::CapturedPacket pk;
     uint64_t n = 0, skipped = 0;
     json pj = json::array();
@@ -219,6 +241,7 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
             j["side"] = sname;
             j["action"] = lifecycle::action_name(rr.action);
             j["reason"] = contract::reason_name(rr.reason);
+            if (rr.flow >= 0) j["flow"] = rr.flow;  // index into "flows"
             pj.push_back(j);
             ptext << "  #" << n << " " << sname << " " << lifecycle::action_name(rr.action)
                   << (rr.reason != contract::Reason::None
@@ -261,7 +284,9 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
         if (b) {
             auto it = before.find(f.key());
             if (it != before.end()) was = &ra.flows()[it->second];
-            if (was && was->verdict == f.verdict && was->rule == f.rule) continue;
+            if (was && was->verdict == f.verdict && was->rule == f.rule &&
+                was->l7_outcome == f.l7_outcome && was->l7_reason == f.l7_reason)
+                continue;
             if (!was) continue;
         } else if (!denied(f) || f.reason == contract::Reason::ReplyWithoutFlow) {
             continue;
@@ -336,8 +361,8 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     for (const auto& f : flows)
         out << "  " << flow_text(f) << "  " << cname(judged.p, f.src_class) << " -> "
             << cname(judged.p, f.dst_class) << "  " << policy::verdict_name(f.verdict) << "  "
-            << rule_text(f) << "  packets " << f.packets << " (" << f.forwarded << " forwarded, "
-            << f.dropped << " dropped)\n";
+            << rule_text(f) << (f.l7_protocol.empty() ? "" : "  " + l7_text(f)) << "  packets "
+            << f.packets << " (" << f.forwarded << " forwarded, " << f.dropped << " dropped)\n";
     if (rj.overflow())
         out << "  ... " << rj.overflow() << " more flows not reported (limit "
             << lifecycle::kMaxReports << ")\n";
@@ -350,14 +375,20 @@ int replay(const Args& args, std::ostream& out, std::ostream& err) {
     if (!rj.packet_counts().empty()) {
         out << "\npackets settled without a flow:\n";
         for (auto& [k, v] : rj.packet_counts()) out << "  " << k << " " << v << "\n";
+        // Frame admission drops these as the gateway would; on an end host's
+        // capture they are usually offload artifacts, not the wire.
+        if (rj.packet_counts().count("drop/bad_l4_checksum"))
+            out << "  (bad_l4_checksum: a capture taken on an end host with checksum offload "
+                   "shows the frames it sent with unfilled checksums; --no-verify-checksums)\n";
     }
     size_t nden = 0;
     for (const auto& f : flows) nden += denied(f);
     out << "\ndenied flows (" << nden << "):\n";
     for (const auto& f : flows)
         if (denied(f))
-            out << "  " << flow_text(f) << "  " << contract::reason_name(f.reason) << "  "
-                << rule_text(f) << "\n";
+            out << "  " << flow_text(f) << "  "
+                << (f.verdict == Verdict::Deny ? contract::reason_name(f.reason) : l7_text(f))
+                << "  " << rule_text(f) << "\n";
     if (b) {
         out << "\nverdict changes " << a->dir << " -> " << b->dir << " (" << changes.size()
             << "):\n";

@@ -6,8 +6,11 @@
 
 #include "flow/flow_key.hpp"
 #include "flow/tcp_state.hpp"
+#include "l7/accumulator.hpp"
+#include "l7/constraint.hpp"
 #include "parse/parser.hpp"
 #include "policy/essentials.hpp"
+#include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
 
 namespace wg::lifecycle {
@@ -89,6 +92,105 @@ struct FragRec {
     uint64_t expires;
 };
 
+// L7 first-payload state of a flow (dataplane/pipeline/worker_ctx.hpp L7State).
+enum class L7St : uint8_t { None, Await, Confirm, Denied, Expired };
+
+// An undecided first payload waits this long (worker_ctx.hpp kL7TimeoutMs).
+constexpr uint64_t kL7TimeoutNs = 5000ull * 1000000ull;
+
+// A rule's constraint as the dataplane's L7 table holds it.
+struct L7Rule {
+    l7::Constraint c;
+    bool monitor = false, fail_closed = false;
+    std::string protocol;
+};
+
+// stage_l7.cpp contract_reason: the drop reason of an L7 violation.
+static_assert(static_cast<unsigned>(Reason::L7TcpOverlapMismatch) -
+                      static_cast<unsigned>(Reason::L7DicomNotAssociateRq) ==
+                  static_cast<unsigned>(l7::Reason::TcpOverlapMismatch) -
+                      static_cast<unsigned>(l7::Reason::DicomNotAssociateRq),
+              "contract L7 reasons mirror wg::l7::Reason");
+Reason contract_reason(l7::Reason r) {
+    if (r == l7::Reason::None || r >= l7::Reason::Count) return Reason::L7FlowDenied;
+    return static_cast<Reason>(static_cast<unsigned>(Reason::L7DicomNotAssociateRq) +
+                               static_cast<unsigned>(r) - 1);
+}
+
+// The first failed admission check the profile enforces (stage_pre.cpp
+// admission()), or None.
+Reason admission(const policy::Admission& a, const PacketMeta& m, uint32_t frame_bytes) {
+    uint32_t failed = m.anomalies;
+    if (frame_bytes > uint32_t(m.l3_offset) + a.mtu && m.kind != L2Kind::Malformed)
+        failed |= policy::admission_bit(policy::AdmissionCheck::Mtu);
+    failed &= a.enforced;
+    if (!failed) return Reason::None;
+    return policy::kAdmissionReasons[unsigned(__builtin_ctz(failed))];
+}
+
+// One's-complement sum of `n` bytes, folded to 16 bits later.
+uint32_t raw_sum(const uint8_t* p, size_t n, uint32_t sum) {
+    for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t(p[i]) << 8 | p[i + 1];
+    if (n & 1) sum += uint32_t(p[n - 1]) << 8;
+    return sum;
+}
+
+// The software transport checksum check (dataplane/parse/l4_checksum.hpp,
+// which needs an mbuf): what the dataplane does on a port that reports no RX
+// checksum flags, as a capture has none. Sets the TransportChecksum bit.
+void check_l4_checksum(const uint8_t* data, uint32_t len, PacketMeta& m) {
+    if (m.kind != L2Kind::Ip || m.frag != 0 || (m.proto != 6 && m.proto != 17)) return;
+    if (uint32_t(m.l4_offset) + m.l4_len > len) return;  // not all captured: cannot tell
+    const uint8_t* l4 = data + m.l4_offset;
+    if (m.proto == 17 && m.family == 4 && m.l4_len >= 8 && l4[6] == 0 && l4[7] == 0) return;
+    uint8_t ph[40] = {};
+    size_t n;
+    if (m.family == 4) {
+        std::memcpy(ph, m.src, 4);
+        std::memcpy(ph + 4, m.dst, 4);
+        ph[9] = m.proto;
+        ph[10] = uint8_t(m.l4_len >> 8);
+        ph[11] = uint8_t(m.l4_len);
+        n = 12;
+    } else {
+        std::memcpy(ph, m.src, 16);
+        std::memcpy(ph + 16, m.dst, 16);
+        ph[34] = uint8_t(m.l4_len >> 8);
+        ph[35] = uint8_t(m.l4_len);
+        ph[39] = m.proto;
+        n = 40;
+    }
+    uint32_t sum = raw_sum(l4, m.l4_len, raw_sum(ph, n, 0));
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    if (sum != 0xffff)
+        m.anomalies |= uint16_t(policy::admission_bit(policy::AdmissionCheck::TransportChecksum));
+}
+
+// The L4 payload of the current frame; TCP: also its sequence number.
+struct Segment {
+    l7::Bytes payload;
+    uint32_t seq = 0;
+    bool ok = false;
+};
+
+Segment read_segment(const uint8_t* data, uint32_t len, const PacketMeta& m) {
+    Segment s;
+    uint32_t hlen = 8;
+    if (uint32_t(m.l4_offset) + m.l4_len > len) return s;
+    const uint8_t* p = data + m.l4_offset;
+    if (m.proto == 6) {
+        if (m.l4_len < 16) return s;
+        s.seq = uint32_t(p[4]) << 24 | uint32_t(p[5]) << 16 | uint32_t(p[6]) << 8 | p[7];
+        hlen = uint32_t(p[12] >> 4) * 4;
+    }
+    if (m.l4_len < hlen) return s;
+    uint32_t n = m.l4_len - hlen;
+    if (n > l7::kFlowBudget) n = l7::kFlowBudget;  // more than the budget is never needed
+    s.payload = l7::Bytes(p + hlen, n);
+    s.ok = true;
+    return s;
+}
+
 struct Entry {
     PacketAction action;
     Reason reason;
@@ -98,6 +200,13 @@ struct Entry {
     uint8_t fins = 0;
     uint64_t expires = 0;
     int64_t report = -1;
+    // L7 (stage_l7.cpp): state, the rule's constraint, the first byte's
+    // sequence number, the accumulator slot, the denial's reason.
+    L7St l7 = L7St::None;
+    const L7Rule* l7rule = nullptr;
+    uint32_t l7_seq = 0;
+    l7::SlotId slot = l7::kNoSlot;
+    Reason l7_reason = Reason::None;
 };
 
 Reason reason_of(const policy::Decision& d) {
@@ -145,14 +254,48 @@ struct Replay::Impl {
     FlowSink* sink = nullptr;
     uint64_t fed = 0;
 
+    // L7: one pool (the dataplane has one per lcore), each constrained
+    // rule's compiled constraint (built once), the frame being judged.
+    l7::FirstPayloadPool pool;
+    std::vector<Entry*> slot_owner = std::vector<Entry*>(pool.capacity(), nullptr);
+    std::unordered_map<uint32_t, std::unique_ptr<L7Rule>> l7rules;
+    const uint8_t* cur = nullptr;
+    uint32_t cur_len = 0;
+    bool verify_l4 = true;
+
     // Expired flow state is dropped lazily on lookup; with a sink (long
     // captures) also swept every 65536 packets.
     void sweep(uint64_t ts) {
         if (!sink || ++fed % 65536) return;
         for (auto it = flows.begin(); it != flows.end();)
-            it = it->second.expires <= ts ? flows.erase(it) : std::next(it);
+            it = it->second.expires <= ts ? erase(it) : std::next(it);
         for (auto it = frags.begin(); it != frags.end();)
             it = it->second.expires <= ts ? frags.erase(it) : std::next(it);
+    }
+
+    using FlowIt = std::unordered_map<dp::FlowKey, Entry, KeyHash>::iterator;
+    FlowIt erase(FlowIt it) {
+        release(it->second);
+        return flows.erase(it);
+    }
+    void release(Entry& e) {
+        if (e.slot == l7::kNoSlot) return;
+        pool.release(e.slot);
+        slot_owner[e.slot] = nullptr;
+        e.slot = l7::kNoSlot;
+    }
+
+    // The dataplane's l7_sweep, run when the pool has no free slot (its
+    // sweep runs continuously; a slot it would have freed is free here):
+    // judged flows lose the retransmission check, undecided ones get
+    // on_failure with their next packet.
+    void sweep_l7(uint64_t ts) {
+        for (Entry* e : slot_owner) {
+            if (!e || !pool.expired(e->slot, ts, kL7TimeoutNs)) continue;
+            const bool confirmed = e->l7 == L7St::Confirm;
+            release(*e);
+            e->l7 = confirmed ? L7St::None : L7St::Expired;
+        }
     }
 
     explicit Impl(const policy::CompiledPolicy& pol) : p(pol) {
@@ -320,8 +463,19 @@ struct Replay::Impl {
                       Side side) {
         PacketMeta m;
         sweep(ts);
-        dp::parse_frame(data, std::min(len, wire_len), wire_len, m);
+        const uint32_t have = std::min(len, wire_len);
+        dp::parse_frame(data, have, wire_len, m);
+        cur = data;
+        cur_len = have;
         if (m.kind == L2Kind::Malformed) return settle(m, PacketAction::Drop, m.reason, "", ts);
+        // A capture carries no NIC checksum flags: software verification,
+        // when the profile enforces it (dataplane/pipeline/pipeline.cpp).
+        const auto& adm = p.admission;
+        if (verify_l4 && adm.checksum == policy::ChecksumMode::Verify &&
+            adm.enforces(policy::AdmissionCheck::TransportChecksum))
+            check_l4_checksum(data, have, m);
+        if (const Reason r = admission(adm, m, wire_len); r != Reason::None)
+            return settle(m, PacketAction::Drop, r, "", ts);
         if (m.kind == L2Kind::Ip && m.reason != Reason::None)
             return settle(m, PacketAction::Drop, m.reason, "", ts);
         bool fwd = false;
@@ -365,7 +519,7 @@ struct Replay::Impl {
         const unsigned sidx = side == Side::Clinical ? 0u : 1u;
         auto it = flows.find(k);
         if (it != flows.end() && it->second.expires <= ts) {
-            flows.erase(it);
+            erase(it);
             it = flows.end();
         }
         if (it != flows.end()) {
@@ -378,11 +532,15 @@ struct Replay::Impl {
             }
             if (m.proto == 6 && e.tcp == dp::TcpState::Closed &&
                 dp::tcp_is_initial_syn(m.tcp_flags)) {
-                flows.erase(it);
+                erase(it);
                 return new_flow(m, k, src_is_a, side, ts);
             }
             if (m.proto == 6) e.tcp = dp::tcp_next(e.tcp, e.fins, m.tcp_flags, from_init);
             e.expires = ts + timeout(k, e);
+            if (e.l7 != L7St::None) {
+                PacketResult r;
+                if (l7_step(m, e, from_init, ts, r)) return r;
+            }
             return PacketResult{e.action, e.reason, e.report};
         }
         return new_flow(m, k, src_is_a, side, ts);
@@ -418,8 +576,185 @@ struct Replay::Impl {
         e.init_is_a = src_is_a;
         e.report = idx;
         e.expires = ts + timeout(k, e);
-        flows[k] = e;
+        Entry& stored = flows[k] = e;
+        if (d.verdict == Verdict::Allow && d.tier == policy::Tier::ClassAllow) {
+            if (const L7Rule* lr = l7rule(d.rule)) {
+                stored.l7rule = lr;
+                note_l7(stored, "pending", "", "");
+                PacketResult res;
+                if (l7_start(m, stored, ts, res)) return res;
+            }
+        }
         return PacketResult{e.action, r, idx};
+    }
+
+    // --- L7 first payload: dataplane/pipeline/stage_l7.cpp restated ---
+
+    const L7Rule* l7rule(uint32_t rule) {
+        if (rule >= p.rules.size()) return nullptr;
+        auto it = l7rules.find(rule);
+        if (it != l7rules.end()) return it->second.get();
+        std::unique_ptr<L7Rule> lr;
+        const auto& r = p.rules[rule];
+        l7::Constraint c;
+        std::string err;
+        if (policy::rule_constraint(r.constraints, c, err)) {
+            lr = std::make_unique<L7Rule>();
+            lr->c = c;
+            if (r.owner_class < p.classes.size()) {
+                lr->monitor = p.classes[r.owner_class].mode == policy::Mode::Monitor;
+                lr->fail_closed = p.classes[r.owner_class].on_failure == policy::FailMode::Closed;
+            }
+            lr->protocol = std::string(l7::protocol_name(l7::protocol_of(c)));
+        }
+        return (l7rules[rule] = std::move(lr)).get();
+    }
+
+    void note_l7(const Entry& e, const char* outcome, std::string_view reason,
+                 std::string_view value) {
+        if (sink || e.report < 0 || !e.l7rule) return;
+        auto& f = reports[size_t(e.report)];
+        f.l7_protocol = e.l7rule->protocol;
+        f.l7_outcome = outcome;
+        f.l7_reason = std::string(reason);
+        f.l7_value = std::string(value);
+    }
+
+    // No verdict possible: the owner class's on_failure. True if dropped.
+    bool fail(Entry& e, PacketResult& out) {
+        release(e);
+        if (e.l7rule->fail_closed) {
+            e.l7 = L7St::Denied;
+            e.l7_reason = Reason::L7Uninspected;
+            note_l7(e, "uninspected", reason_name(Reason::L7Uninspected), "");
+            out = PacketResult{PacketAction::Drop, Reason::L7Uninspected, e.report};
+            return true;
+        }
+        e.l7 = L7St::None;
+        note_l7(e, "uninspected", "", "");
+        return false;
+    }
+
+    // A verdict on the first payload. True if the packet was settled.
+    bool judged(Entry& e, const l7::Verdict& v, PacketResult& out) {
+        if (v.status == l7::Status::Ok) {
+            e.l7 = e.slot != l7::kNoSlot ? L7St::Confirm : L7St::None;
+            note_l7(e, "allowed", "", "");
+            return false;
+        }
+        release(e);
+        const Reason r = contract_reason(v.reason);
+        if (e.l7rule->monitor) {
+            e.l7 = L7St::None;
+            note_l7(e, "would-deny", l7::reason_name(v.reason), v.value.view());
+            out = PacketResult{PacketAction::ForwardRecord, r, e.report};
+            return true;
+        }
+        e.l7 = L7St::Denied;
+        e.l7_reason = r;
+        note_l7(e, "denied", l7::reason_name(v.reason), v.value.view());
+        out = PacketResult{PacketAction::Drop, r, e.report};
+        return true;
+    }
+
+    bool l7_start(const PacketMeta& m, Entry& e, uint64_t ts, PacketResult& out) {
+        if (m.proto == 6) {
+            e.l7 = L7St::Await;
+            return tcp_from_initiator(m, e, ts, out);
+        }
+        // UDP (NTP): the datagram is the whole first message.
+        const Segment s = read_segment(cur, cur_len, m);
+        if (!s.ok || m.frag) {
+            e.l7 = L7St::Await;
+            return fail(e, out);
+        }
+        const l7::Verdict v = l7::inspect(e.l7rule->c, s.payload);
+        if (v.status == l7::Status::NeedMore) return fail(e, out);
+        return judged(e, v, out);
+    }
+
+    bool tcp_from_initiator(const PacketMeta& m, Entry& e, uint64_t ts, PacketResult& out) {
+        if (e.l7 == L7St::Await && (m.tcp_flags & dp::kTcpSyn) && e.slot == l7::kNoSlot) {
+            // A retransmitted SYN (possibly a new ISN): the first byte follows it.
+            const Segment s = read_segment(cur, cur_len, m);
+            if (s.ok) e.l7_seq = s.seq + 1;
+        }
+        if (m.frag) {
+            // Held back like an out-of-order segment before a verdict.
+            if (e.l7 != L7St::Await) return false;
+            out = PacketResult{PacketAction::Drop, Reason::L7OutOfOrder, e.report};
+            return true;
+        }
+        Segment s = read_segment(cur, cur_len, m);
+        if (!s.ok || s.payload.empty()) return false;  // ACK, FIN, RST: nothing to judge
+        if (m.tcp_flags & dp::kTcpSyn) ++s.seq;        // data on a SYN follows the ISN
+        if (e.slot == l7::kNoSlot) {
+            if (e.l7 != L7St::Await) return false;
+            e.slot = pool.acquire(e.l7_seq, ts);
+            if (e.slot == l7::kNoSlot) {
+                sweep_l7(ts);
+                e.slot = pool.acquire(e.l7_seq, ts);
+            }
+            if (e.slot == l7::kNoSlot) return fail(e, out);
+            slot_owner[e.slot] = &e;
+        }
+        const l7::Feed f = pool.feed(e.slot, s.seq, s.payload);
+        if (f == l7::Feed::Mismatch) {
+            l7::Verdict v;
+            v.status = l7::Status::Violation;
+            v.reason = l7::Reason::TcpOverlapMismatch;
+            v.value.len = 0;
+            return judged(e, v, out);
+        }
+        if (e.l7 == L7St::Confirm) return false;  // judged: later data passes
+        if (f == l7::Feed::OutOfOrder) {
+            out = PacketResult{PacketAction::Drop, Reason::L7OutOfOrder, e.report};
+            return true;
+        }
+        if (pool.expired(e.slot, ts, kL7TimeoutNs)) return fail(e, out);
+        if (f == l7::Feed::Duplicate) return false;  // bytes already forwarded, identical
+        const l7::Verdict v = l7::inspect(e.l7rule->c, pool.prefix(e.slot));
+        if (v.status != l7::Status::NeedMore) return judged(e, v, out);
+        if (pool.full(e.slot) || v.need > l7::kFlowBudget) return fail(e, out);
+        return false;  // in order, undecided: forwarded, the rest will follow
+    }
+
+    // A packet of a flow awaiting, confirming or denied its L7 verdict
+    // (stage_l7). True if the packet was settled here.
+    bool l7_step(const PacketMeta& m, Entry& e, bool from_init, uint64_t ts, PacketResult& out) {
+        if (e.l7 == L7St::Denied) {
+            out = PacketResult{PacketAction::Drop, Reason::L7FlowDenied, e.report};
+            return true;
+        }
+        if (e.l7 == L7St::Expired) return fail(e, out);
+        // The dataplane's sweep (l7_sweep): an expired slot loses its
+        // retransmission check when judged, gets on_failure when not.
+        if (e.slot != l7::kNoSlot && pool.expired(e.slot, ts, kL7TimeoutNs)) {
+            if (e.l7 == L7St::Confirm) {
+                release(e);
+                e.l7 = L7St::None;
+                return false;
+            }
+            return fail(e, out);
+        }
+        if (from_init) {
+            if (m.proto != 6) return false;  // UDP: judged on its first datagram
+            return tcp_from_initiator(m, e, ts, out);
+        }
+        // The responder's cumulative ACK covering the judged prefix ends the check.
+        if (e.l7 == L7St::Confirm && e.slot != l7::kNoSlot && (m.tcp_flags & dp::kTcpAck)) {
+            const Segment s = read_segment(cur, cur_len, m);
+            if (s.ok && cur_len >= uint32_t(m.l4_offset) + 12) {
+                const uint8_t* q = cur + m.l4_offset + 8;
+                const uint32_t ack =
+                    uint32_t(q[0]) << 24 | uint32_t(q[1]) << 16 | uint32_t(q[2]) << 8 | q[3];
+                if (pool.acked(e.slot, ack)) {
+                    release(e);
+                    e.l7 = L7St::None;
+                }
+            }
+        }
+        return false;
     }
 };
 
@@ -431,6 +766,9 @@ Replay::~Replay() = default;
 PacketResult Replay::feed(const uint8_t* data, uint32_t len, uint32_t wire_len, uint64_t ts_ns,
                           Side side) {
     return impl_->feed(data, len, wire_len, ts_ns, side);
+}
+void Replay::set_verify_l4_checksums(bool on) {
+    impl_->verify_l4 = on;
 }
 const std::vector<FlowReport>& Replay::flows() const {
     return impl_->reports;

@@ -6,17 +6,23 @@
 // oracle of the dataplane's property tests) for new-flow decisions; the
 // pipeline order is dataplane/pipeline/ restated (tests/pcap agreement test
 // pins it against the golden scenarios):
-//   malformed / evasive fragments -> essentials (VLAN scope, L2 control,
+//   malformed -> frame admission (the parser's anomaly bits against the
+//   policy's admission profile, dataplane/pipeline/stage_pre.cpp) ->
+//   evasive fragments -> essentials (VLAN scope, L2 control,
 //   DHCP, ND, IGMP/MLD) -> later fragments follow their first -> telemetry
 //   bypass -> flow lookup (replies must come from the other port; a TCP SYN
 //   on a closed connection starts a new one) -> new flow: TCP non-SYN is a
 //   reply without a flow; side anti-spoofing, identity (bindings), guardrails,
 //   allow rules, defaults (policy::evaluate); only allowed or monitor-mode
-//   flows get state, as in the dataplane.
+//   flows get state, as in the dataplane -> L7 first-payload constraints
+//   (dataplane/pipeline/stage_l7.cpp restated on common/l7's parsers,
+//   matchers and FirstPayloadPool; policy::evaluate_l7 is its oracle).
 // Time is the capture's: flows and fragment records expire by the policy's
 // timeouts measured in capture timestamps. Not modelled (documented in
 // docs/policy-lifecycle.md): a full flow table, the new-flow rate limit and
-// quarantine, the overload lane, reloads mid-capture.
+// quarantine, the overload lane, reloads mid-capture, the NIC's RX checksum
+// flags (a capture has none: checksums are verified in software), the
+// flow-MAC check of established flows.
 #pragma once
 
 #include <array>
@@ -49,6 +55,13 @@ struct FlowReport {
     std::string rule_loc;  // file:line:col in the policy directory, "" when none
     uint64_t first_ns = 0, last_ns = 0;
     uint64_t packets = 0, forwarded = 0, dropped = 0;
+    // The L7 first-payload step (rules with constraints), as stage_l7 takes
+    // it: l7_protocol "" when the flow's rule has none. l7_outcome: "pending"
+    // (no first payload judged yet), "allowed", "denied", "would-deny",
+    // "uninspected" (on_failure: open forwards, closed denies: see
+    // l7_reason). l7_reason/l7_value: the violation's reason name and the
+    // offending value, escaped as in the audit log.
+    std::string l7_protocol, l7_outcome, l7_reason, l7_value;
     // Stable text key of the flow (no time, no verdict): compares replays.
     std::string key() const;
 };
@@ -88,6 +101,13 @@ class Replay {
     // `side` at capture time `ts_ns`.
     PacketResult feed(const uint8_t* data, uint32_t len, uint32_t wire_len, uint64_t ts_ns,
                       policy::Side side);
+
+    // TCP/UDP checksums are verified like the dataplane does on a port
+    // without RX checksum flags (when the admission profile enforces them).
+    // Off for captures taken on an end host with checksum offload, where
+    // every frame the host sent carries an unfilled checksum: `wardgate
+    // learn` turns it off (the traffic is real, the checksums are not).
+    void set_verify_l4_checksums(bool on);
 
     const std::vector<FlowReport>& flows() const;
     // Packets settled without a flow (malformed, essentials, non-IP, ...), by reason name

@@ -16,6 +16,7 @@ listed with the reason (TAP skip).
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -33,6 +34,14 @@ UNMODELLED = {
     "bridge-mixed": "no policy installed: the dataplane is a byte-for-byte bridge; replay judges a policy",
     "reload-mid-stream": "a reload mid-capture: replay judges the whole capture with one policy",
 }
+
+
+# Drop reasons of an L7 violation (common/contract/reasons.hpp: the L7*
+# entries mirroring l7::Reason, i.e. all but the pipeline's own three).
+L7_VIOLATIONS = set(re.findall(r'X\(L7\w+, "(\w+)"\)',
+                               open(os.path.join(SRC, "common", "contract", "reasons.hpp")).read()))
+L7_VIOLATIONS -= {"l7_uninspected", "l7_out_of_order", "l7_flow_denied"}
+assert "dicom_calling_ae_denied" in L7_VIOLATIONS and "tcp_overlap_mismatch" in L7_VIOLATIONS
 
 
 def block(btype, body):
@@ -132,6 +141,15 @@ for name in names:
     got_wd = sum(1 for p in rep["packet_verdicts"] if p["action"] == "forward-record")
     if "classes" in exp and wd != got_wd:
         diag.append(f"would-deny packets: dataplane {wd}, replay {got_wd}")
+    # The L7 step in the flow report: a packet settled by an L7 violation
+    # belongs to a flow whose report names that violation.
+    for i, p in enumerate(rep["packet_verdicts"]):
+        if p["reason"] not in L7_VIOLATIONS or "flow" not in p:
+            continue
+        l7 = rep["flows"][p["flow"]].get("l7", {})
+        outcome = "would-deny" if p["action"] == "forward-record" else "denied"
+        if l7.get("reason") != p["reason"] or l7.get("outcome") != outcome:
+            diag.append(f"packet {i + 1}: {p['action']} {p['reason']}, its flow's l7 report {l7}")
     if drops != exp.get("drops", {}):
         diag.append(f"drops by reason: dataplane {exp.get('drops', {})}, replay {drops}")
     tap(not diag, f"{name}: {len(want)} packets and their drop reasons agree with the dataplane",
