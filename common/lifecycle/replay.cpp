@@ -4,10 +4,12 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "contract/l7_reason.hpp"
 #include "flow/flow_key.hpp"
 #include "flow/tcp_state.hpp"
 #include "l7/accumulator.hpp"
 #include "l7/constraint.hpp"
+#include "parse/admission_check.hpp"
 #include "parse/parser.hpp"
 #include "policy/essentials.hpp"
 #include "policy/l7_rule.hpp"
@@ -105,29 +107,6 @@ struct L7Rule {
     std::string protocol;
 };
 
-// stage_l7.cpp contract_reason: the drop reason of an L7 violation.
-static_assert(static_cast<unsigned>(Reason::L7TcpOverlapMismatch) -
-                      static_cast<unsigned>(Reason::L7DicomNotAssociateRq) ==
-                  static_cast<unsigned>(l7::Reason::TcpOverlapMismatch) -
-                      static_cast<unsigned>(l7::Reason::DicomNotAssociateRq),
-              "contract L7 reasons mirror wg::l7::Reason");
-Reason contract_reason(l7::Reason r) {
-    if (r == l7::Reason::None || r >= l7::Reason::Count) return Reason::L7FlowDenied;
-    return static_cast<Reason>(static_cast<unsigned>(Reason::L7DicomNotAssociateRq) +
-                               static_cast<unsigned>(r) - 1);
-}
-
-// The first failed admission check the profile enforces (stage_pre.cpp
-// admission()), or None.
-Reason admission(const policy::Admission& a, const PacketMeta& m, uint32_t frame_bytes) {
-    uint32_t failed = m.anomalies;
-    if (frame_bytes > uint32_t(m.l3_offset) + a.mtu && m.kind != L2Kind::Malformed)
-        failed |= policy::admission_bit(policy::AdmissionCheck::Mtu);
-    failed &= a.enforced;
-    if (!failed) return Reason::None;
-    return policy::kAdmissionReasons[unsigned(__builtin_ctz(failed))];
-}
-
 // One's-complement sum of `n` bytes, folded to 16 bits later.
 uint32_t raw_sum(const uint8_t* p, size_t n, uint32_t sum) {
     for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t(p[i]) << 8 | p[i + 1];
@@ -143,23 +122,8 @@ void check_l4_checksum(const uint8_t* data, uint32_t len, PacketMeta& m) {
     if (uint32_t(m.l4_offset) + m.l4_len > len) return;  // not all captured: cannot tell
     const uint8_t* l4 = data + m.l4_offset;
     if (m.proto == 17 && m.family == 4 && m.l4_len >= 8 && l4[6] == 0 && l4[7] == 0) return;
-    uint8_t ph[40] = {};
-    size_t n;
-    if (m.family == 4) {
-        std::memcpy(ph, m.src, 4);
-        std::memcpy(ph + 4, m.dst, 4);
-        ph[9] = m.proto;
-        ph[10] = uint8_t(m.l4_len >> 8);
-        ph[11] = uint8_t(m.l4_len);
-        n = 12;
-    } else {
-        std::memcpy(ph, m.src, 16);
-        std::memcpy(ph + 16, m.dst, 16);
-        ph[34] = uint8_t(m.l4_len >> 8);
-        ph[35] = uint8_t(m.l4_len);
-        ph[39] = m.proto;
-        n = 40;
-    }
+    uint8_t ph[40];
+    const size_t n = dp::l4_pseudo_header(m, ph);
     uint32_t sum = raw_sum(l4, m.l4_len, raw_sum(ph, n, 0));
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     if (sum != 0xffff)
@@ -474,7 +438,7 @@ struct Replay::Impl {
         if (verify_l4 && adm.checksum == policy::ChecksumMode::Verify &&
             adm.enforces(policy::AdmissionCheck::TransportChecksum))
             check_l4_checksum(data, have, m);
-        if (const Reason r = admission(adm, m, wire_len); r != Reason::None)
+        if (const Reason r = dp::admission_reason(adm, m, wire_len); r != Reason::None)
             return settle(m, PacketAction::Drop, r, "", ts);
         if (m.kind == L2Kind::Ip && m.reason != Reason::None)
             return settle(m, PacketAction::Drop, m.reason, "", ts);
@@ -643,7 +607,7 @@ struct Replay::Impl {
             return false;
         }
         release(e);
-        const Reason r = contract_reason(v.reason);
+        const Reason r = contract::l7_reason(v.reason);
         if (e.l7rule->monitor) {
             e.l7 = L7St::None;
             note_l7(e, "would-deny", l7::reason_name(v.reason), v.value.view());

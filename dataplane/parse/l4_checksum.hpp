@@ -12,31 +12,15 @@
 #include <cstring>
 
 #include "packet_meta.hpp"
+#include "parse/admission_check.hpp"
 #include "policy/admission.hpp"
 
 namespace wg::dp {
 
 // Software check: pseudo-header + L4 bytes sum to 0xffff (one's complement).
 inline bool l4_checksum_ok(const rte_mbuf* mb, const PacketMeta& m) {
-    // Pseudo-header (RFC 768/9293 for IPv4, RFC 8200 8.1 for IPv6), built in
-    // network order so its raw sum adds to the packet bytes' raw sum.
-    alignas(8) uint8_t ph[40] = {};
-    size_t n;
-    if (m.family == 4) {
-        std::memcpy(ph, m.src, 4);
-        std::memcpy(ph + 4, m.dst, 4);
-        ph[9] = m.proto;
-        ph[10] = uint8_t(m.l4_len >> 8);
-        ph[11] = uint8_t(m.l4_len);
-        n = 12;
-    } else {
-        std::memcpy(ph, m.src, 16);
-        std::memcpy(ph + 16, m.dst, 16);
-        ph[34] = uint8_t(m.l4_len >> 8);
-        ph[35] = uint8_t(m.l4_len);
-        ph[39] = m.proto;
-        n = 40;
-    }
+    alignas(8) uint8_t ph[40];
+    const size_t n = l4_pseudo_header(m, ph);
     uint32_t sum = __rte_raw_cksum(ph, n, 0);
     uint16_t body = 0;
     if (rte_pktmbuf_data_len(mb) >= uint32_t(m.l4_offset) + m.l4_len) {

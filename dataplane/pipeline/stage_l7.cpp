@@ -16,23 +16,12 @@
 // established fast path pays one predictable branch for it.
 #include <rte_mbuf.h>
 
+#include "contract/l7_reason.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
 
 namespace wg::dp {
 namespace {
-
-static_assert(static_cast<unsigned>(Reason::L7TcpOverlapMismatch) -
-                      static_cast<unsigned>(Reason::L7DicomNotAssociateRq) ==
-                  static_cast<unsigned>(l7::Reason::TcpOverlapMismatch) -
-                      static_cast<unsigned>(l7::Reason::DicomNotAssociateRq),
-              "contract L7 reasons mirror wg::l7::Reason");
-
-Reason contract_reason(l7::Reason r) {
-    if (r == l7::Reason::None || r >= l7::Reason::Count) return Reason::L7FlowDenied;
-    return static_cast<Reason>(static_cast<unsigned>(Reason::L7DicomNotAssociateRq) +
-                               static_cast<unsigned>(r) - 1);
-}
 
 // The L4 payload of burst slot i, copied to `buf` only when the mbuf is
 // segmented. TCP: also the sequence and acknowledgment numbers.
@@ -116,7 +105,7 @@ bool judged(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const
     }
     w.stats->l7_count(cs, proto, L7Outcome::Violated);
     l7_release(w, e);
-    const Reason r = contract_reason(why);
+    const Reason r = contract::l7_reason(why);
     if (ent.monitor) {
         e.l7 = static_cast<uint8_t>(L7State::None);
         settle(w, i, e, Action::ForwardRecord, stats::Verdict::WouldDeny, r, path_of(e), now);

@@ -1,23 +1,8 @@
+#include "parse/admission_check.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
 
 namespace wg::dp {
-
-namespace {
-
-// Frame admission (policy/admission.hpp): the first failed check the profile
-// enforces, or None. The common case (a clean frame under 1500 bytes of IP)
-// costs one AND and one compare.
-Reason admission(const policy::Admission& a, const PacketMeta& m, uint32_t frame_bytes) {
-    uint32_t failed = m.anomalies;
-    if (frame_bytes > uint32_t(m.l3_offset) + a.mtu && m.kind != L2Kind::Malformed)
-        failed |= policy::admission_bit(policy::AdmissionCheck::Mtu);
-    failed &= a.enforced;
-    if (!failed) return Reason::None;
-    return policy::kAdmissionReasons[unsigned(__builtin_ctz(failed))];
-}
-
-}  // namespace
 
 bool stage_pre(WorkerCtx& w, const PolicyTables* t, unsigned i, uint64_t now) {
     const PacketMeta& m = w.meta[i];
@@ -26,7 +11,8 @@ bool stage_pre(WorkerCtx& w, const PolicyTables* t, unsigned i, uint64_t now) {
                now);
         return true;
     }
-    if (const Reason r = admission(t->policy().admission, m, w.bytes[i]); r != Reason::None) {
+    if (const Reason r = admission_reason(t->policy().admission, m, w.bytes[i]);
+        r != Reason::None) {
         // Before essentials and the bypass: a frame no correct host sends
         // neither opens nor rides a flow, and is never waved through.
         decide(w, i, Action::Drop, stats::Verdict::Denied, r, Path::L2, kNoSlot, kNoRuleSlot, now);
