@@ -23,6 +23,17 @@ inline constexpr uint32_t kMaxStringBytes = 4096;
 inline constexpr uint64_t kMaxFileBytes = 16u << 20;
 inline constexpr uint64_t kMaxPolicyBytes = 64u << 20;
 
+// YAML nodes (scalars, lists, mappings) of one file and of all files of a
+// policy. Bytes alone do not bound the parse: yaml-cpp costs ~500 bytes per
+// node and a node can be 2 bytes of input (a flow list of one-character
+// items), so a 16 MiB file could take ~4 GB. Real policies run ~6 bytes of
+// YAML per node (a 100,000-rule policy is 1.2 M nodes over 200 files, the
+// largest 6,000), so one million per file (~500 MB at worst while that file
+// is parsed) and four million per policy leave ample room; split larger
+// files (loader.cpp counts them in a first pass, before building any node).
+inline constexpr uint64_t kMaxYamlNodesPerFile = 1000000;
+inline constexpr uint64_t kMaxYamlNodesPerPolicy = 4000000;
+
 // What the compiled policy expands to (expansion.hpp), checked while
 // compiling with an error at the rule or bypass entry that crosses it:
 // - classifier entries per address family (initiator prefixes x responder

@@ -149,7 +149,21 @@ void Loader::load_file(const fs::path& path) {
     FileRead fr = files_.read(path);
     if (fr.status != ReadStatus::Ok) return file_error(relname, fr);
     if (!valid_utf8(ctx, fr.text)) return;
-    auto pre = yaml::prescan(fr.text);
+    const uint64_t room =
+        limits::kMaxYamlNodesPerPolicy - std::min(yaml_nodes_, limits::kMaxYamlNodesPerPolicy);
+    auto pre = yaml::prescan(fr.text, std::min(limits::kMaxYamlNodesPerFile, room));
+    yaml_nodes_ += pre.nodes;
+    if (pre.kind == yaml::Prescan::TooLarge) {
+        const bool file_cap = room >= limits::kMaxYamlNodesPerFile;
+        ctx.error(ctx.loc(pre.mark, {relname, 1, 1}), "policy-too-large",
+                  file_cap ? "more than " + std::to_string(limits::kMaxYamlNodesPerFile) +
+                                 " YAML values in one file (parsing costs memory per value); "
+                                 "split the file"
+                           : "more than " + std::to_string(limits::kMaxYamlNodesPerPolicy) +
+                                 " YAML values in the policy's files together; the policy is "
+                                 "larger than the gateway accepts");
+        return;
+    }
     if (pre.kind == yaml::Prescan::Alias) {
         ctx.error(ctx.loc(pre.mark, {relname, 1, 1}), "yaml-alias",
                   "YAML aliases (*name) are not allowed in policy files: each one repeats a "

@@ -106,6 +106,7 @@ class Loader {
     PolicyFiles files_;  // every file read goes through it: containment, type, size
     std::map<std::string, SourceLoc> imported_;  // CSV imports by relative path
     src::Source s_;
+    uint64_t yaml_nodes_ = 0;  // counted by the pre-scan over all files (limits.hpp)
     bool fleet_ = false;  // loading a gateway view: `include` in its Gateway document is honoured
 };
 

@@ -60,45 +60,60 @@ struct Stop {
 };
 class Scan : public YAML::EventHandler {
   public:
+    explicit Scan(uint64_t max_nodes) : max_(max_nodes) {}
     void OnDocumentStart(const YAML::Mark& m) override {
-        if (started_ && m.pos == last_.pos) throw Stop{{Prescan::Stuck, m}};
+        if (started_ && m.pos == last_.pos) throw Stop{{Prescan::Stuck, m, nodes_}};
         started_ = true;
         last_ = m;
     }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { throw Stop{{Prescan::Alias, m}}; }
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override {
+        throw Stop{{Prescan::Alias, m, nodes_}};
+    }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        node(m);
+    }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(m);
+    }
     void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(m);
+    }
     void OnMapEnd() override {}
+    uint64_t nodes() const { return nodes_; }
 
   private:
+    void node(const YAML::Mark& m) {
+        if (++nodes_ > max_) throw Stop{{Prescan::TooLarge, m, nodes_}};
+    }
     bool started_ = false;
     YAML::Mark last_;
+    uint64_t nodes_ = 0, max_;
 };
 
 }  // namespace
 
-Prescan prescan(const std::string& text) {
+Prescan prescan(const std::string& text, uint64_t max_nodes) {
     std::istringstream in(text);
+    Scan scan(max_nodes);
     try {
         YAML::Parser parser(in);
-        Scan scan;
         // Every document consumes at least one byte, so more documents than
         // bytes also means a parser that stopped making progress.
         for (size_t docs = 0; parser.HandleNextDocument(scan);)
-            if (++docs > text.size() + 1) return {Prescan::Stuck, YAML::Mark::null_mark()};
+            if (++docs > text.size() + 1)
+                return {Prescan::Stuck, YAML::Mark::null_mark(), scan.nodes()};
     } catch (const Stop& s) {
         return s.result;
     } catch (const YAML::Exception&) {
         // Reported with its location by the real parse.
     }
-    return {};
+    return {Prescan::Ok, YAML::Mark::null_mark(), scan.nodes()};
 }
 
 namespace {

@@ -107,11 +107,15 @@ std::optional<uint64_t> to_uint(FileCtx& ctx, const YAML::Node& n, const std::st
 //   2 bytes took all memory (upstream jbeder/yaml-cpp#1040, fixed after 0.8
 //   by #1319). Seen as a document starting where the previous one did.
 // A syntax error is left for YAML::LoadAll to report.
+// - TooLarge: more than `max_nodes` nodes (limits.hpp kMaxYamlNodes*):
+//   counted by the event parser, which builds nothing, so the real parse
+//   never starts on such a file.
 struct Prescan {
-    enum Kind { Ok, Alias, Stuck } kind = Ok;
-    YAML::Mark mark;  // of the alias, or of the token the parser is stuck on
+    enum Kind { Ok, Alias, Stuck, TooLarge } kind = Ok;
+    YAML::Mark mark;     // of the alias, the token the parser is stuck on, or the node past the cap
+    uint64_t nodes = 0;  // counted (on Ok: all of the file's)
 };
-Prescan prescan(const std::string& text);
+Prescan prescan(const std::string& text, uint64_t max_nodes);
 
 // The closest of `candidates` to `word`, for "did you mean" hints; "" if none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);

@@ -341,3 +341,44 @@ TEST_CASE("amplification: report() caps the count and the size of diagnostics", 
     CHECK(out.back().severity == Severity::Error);  // a left-out error still rejects
     CHECK(out.back().message.starts_with("1 more error(s) and 2 more warning(s)"));
 }
+
+TEST_CASE("amplification: YAML values are counted before any is built, per file and per policy",
+          "[amplification]") {
+    // A flow list of one-character items is 2 bytes of input per node, and
+    // yaml-cpp builds ~500 bytes per node: 2.2 MB (far under the 16 MiB file
+    // limit) took ~550 MB before the node cap.
+    const std::string items = "[" + repeat("a", limits::kMaxYamlNodesPerFile + 1000, ",") + "]\n";
+    {
+        wg::test::ScratchDir d;
+        wg::test::write_minimal_policy(d);
+        d.write("big.yaml", std::string(kClassHead) + "labels: " + items);
+        auto r = compile_bounded(d.path());
+        INFO(brief(r.diags));
+        REQUIRE(r.finished);
+        CHECK_FALSE(r.ok);
+        CHECK(has(r, "big.yaml:5:"));
+        CHECK(has(r, "error[policy-too-large]: more than 1000000 YAML values in one file"));
+        CHECK(r.growth_kb < kGrowthKb);
+    }
+#if !defined(__SANITIZE_ADDRESS__)
+    // Not under ASan: scanning four million values there takes longer than
+    // the child's deadline; the release suite runs it (about 9 s).
+    {
+        // Five files just under the per-file cap: the fifth crosses the
+        // policy's four million and is refused.
+        const std::string part =
+            "[" + repeat("a", limits::kMaxYamlNodesPerFile - 1000, ",") + "]\n";
+        wg::test::ScratchDir d;
+        wg::test::write_minimal_policy(d);
+        for (int i = 0; i < 5; ++i)
+            d.write("part" + std::to_string(i) + ".yaml",
+                    "kind: DeviceClass\nname: amp" + std::to_string(i) +
+                        "\nmode: enforce\ndefault_action: deny\nlabels: " + part);
+        auto r = compile_bounded(d.path());
+        INFO(brief(r.diags));
+        REQUIRE(r.finished);
+        CHECK_FALSE(r.ok);
+        CHECK(has(r, "error[policy-too-large]: more than 4000000 YAML values in the policy"));
+    }
+#endif
+}
