@@ -358,7 +358,14 @@ TEST_CASE("amplification: YAML values are counted before any is built, per file 
         CHECK_FALSE(r.ok);
         CHECK(has(r, "big.yaml:5:"));
         CHECK(has(r, "error[policy-too-large]: more than 1000000 YAML values in one file"));
+#if defined(__SANITIZE_ADDRESS__)
+        // ASan keeps freed memory in its quarantine (256 MB by default), so
+        // the scanner's short-lived tokens show up as growth; without the
+        // cap the nodes alone would be ~500 MB more.
+        CHECK(r.growth_kb < kGrowthKb + 448 * 1024);
+#else
         CHECK(r.growth_kb < kGrowthKb);
+#endif
     }
 #if !defined(__SANITIZE_ADDRESS__)
     // Not under ASan: scanning four million values there takes longer than
