@@ -241,6 +241,10 @@ uint64_t Dataplane::total_rx() const {
 }
 
 void Dataplane::run() {
+    // A policy load builds its tables for up to seconds: off the management
+    // thread, so Status, Stats and the audit drain keep being answered.
+    mgmt_.set_slow(mgmt::MsgType::LoadPolicyRequest,
+                   [this](const mgmt::Frame& f, const Peer&) { return load_request(f); });
     mgmt_.start([this](const mgmt::Frame& f, const Peer& p) { return handle(f, p); });
     const unsigned main_lc = rte_get_main_lcore();
     bool main_is_worker = false;
@@ -312,38 +316,50 @@ std::string Dataplane::counters_line() const {
 }
 
 LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
+    // Decoded once: the counter map and the tables are built from the same
+    // model (a 100,000-rule image takes a noticeable time to decode).
+    policy::CompiledPolicy p;
+    try {
+        p = policy::decode_image(image);
+    } catch (const std::exception&) {
+        return holder_->load_image(image);  // rejected with the precise reason
+    }
+    // Same content as the running policy: the holder keeps it and its
+    // generation, so its counter map must stay as well.
+    if (holder_->generation() != 0 && p.content_hash == holder_->hash())
+        return holder_->load_policy(p);
     // Counter slots for the new policy are published before its tables, so
     // a worker that sees the new generation already finds its map.
     const CounterMap* prev = nullptr;
     bool published = false;
     try {
-        policy::CompiledPolicy p = policy::decode_image(image);
-        // Same content as the running policy: the holder keeps it and its
-        // generation, so its counter map must stay as well.
-        if (holder_->generation() != 0 && p.content_hash == holder_->hash())
-            return holder_->load_policy(p);
-        prev = maps_.publish(std::make_unique<CounterMap>(slots_.map_for(p)));
+        std::unique_ptr<CounterMap> map;
+        {
+            std::lock_guard lk(slots_mu_);  // stats_frame reads the names
+            map = std::make_unique<CounterMap>(slots_.map_for(p));
+        }
+        prev = maps_.publish(std::move(map));
         published = true;
     } catch (const std::exception&) {
-        // Not decodable: the holder rejects it with the precise reason.
+        // No map: the tables still install; counts wait for the next map.
     }
-    LoadResult r = holder_->load_image(image);
+    LoadResult r = holder_->load_policy(p);
     // Old maps are freed only once no old tables can still be in use.
     if (published) maps_.settle(r.ok, holder_->parked() == 0, prev);
     return r;
 }
 
-mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
+MgmtFinish Dataplane::load_request(const mgmt::Frame& req) {
+    // Test latch (--test-hooks "hold-load"): the load waits here, as a long
+    // table build would, at most 30 s.
+    for (int i = 0; i < 3000 && hold_load_.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     mgmt::LoadPolicyResponse resp;
     try {
         LoadResult r = load_policy(mgmt::load_policy_image_view(req.payload));
         resp.ok = r.ok;
         resp.generation = r.generation;
         resp.error = r.error;
-        if (r.ok) {  // a good policy supersedes whatever happened at start
-            image_rejected_ = false;
-            if (image_state_ != "none") image_state_ = "replaced";
-        }
     } catch (const std::exception& e) {
         resp.ok = false;
         resp.generation = holder_->generation();
@@ -353,7 +369,13 @@ mgmt::Frame Dataplane::load_frame(const mgmt::Frame& req) {
                   "policy load %s: generation %lu%s%s", resp.ok ? "accepted" : "rejected",
                   static_cast<unsigned long>(resp.generation), resp.ok ? "" : ": ",
                   resp.error.c_str());
-    return {mgmt::MsgType::LoadPolicyResponse, req.request_id, mgmt::encode(resp)};
+    return [this, resp = std::move(resp), id = req.request_id]() -> mgmt::Frame {
+        if (resp.ok) {  // a good policy supersedes whatever happened at start
+            image_rejected_ = false;
+            if (image_state_ != "none") image_state_ = "replaced";
+        }
+        return {mgmt::MsgType::LoadPolicyResponse, id, mgmt::encode(resp)};
+    };
 }
 
 mgmt::Frame Dataplane::audit_frame() {
@@ -397,6 +419,8 @@ mgmt::Frame Dataplane::test_hook_frame(const mgmt::Frame& req) {
         auto& latch =
             h.name == "stall-worker" ? safeties_[wid]->stall_ms : safeties_[wid]->slow_burst_us;
         latch.store(static_cast<uint32_t>(h.arg));
+    } else if (h.name == "hold-load" || h.name == "release-load") {
+        hold_load_.store(h.name == "hold-load");
     } else if (h.name == "rx-processed") {
         h.arg = total_rx();
     } else {
@@ -481,7 +505,10 @@ mgmt::Frame Dataplane::stats_frame() const {
             {w->lcore, peek(w->heartbeat), peek(w->busy_cycles), peek(w->total_cycles)});
     std::vector<const LcoreStats*> lc;
     for (const auto& c : ctxs_) lc.push_back(c->stats);
-    collect_stats(lc, slots_, snap);
+    {
+        std::lock_guard lk(slots_mu_);
+        collect_stats(lc, slots_, snap);
+    }
     if (!pools_.empty()) {
         snap.gauges.push_back({"mempool_in_use", rte_mempool_in_use_count(pools_[0])});
         snap.gauges.push_back({"mempool_size", pools_[0]->size});

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,7 +46,10 @@ class Dataplane {
     mgmt::Frame handle(const mgmt::Frame& req, const Peer& peer);
     mgmt::Frame status_frame() const;
     mgmt::Frame stats_frame() const;
-    mgmt::Frame load_frame(const mgmt::Frame& req);
+    mgmt::Frame load_frame(const mgmt::Frame& req) { return load_request(req)(); }
+    // Runs on the management server's slow-request thread (decode, table
+    // build, publish); the step it returns runs on the management thread.
+    MgmtFinish load_request(const mgmt::Frame& req);
     mgmt::Frame audit_frame();
     mgmt::Frame test_hook_frame(const mgmt::Frame& req);
     void load_start_image();
@@ -62,13 +66,15 @@ class Dataplane {
     std::vector<std::unique_ptr<safety::WorkerSafety>> safeties_;
     std::unique_ptr<safety::Supervisor> sup_;  // after safeties_: destroyed first
     std::unique_ptr<PolicyHolder> holder_;
-    SlotRegistry slots_;  // management thread only
+    SlotRegistry slots_;  // management and slow-request threads, under slots_mu_
+    mutable std::mutex slots_mu_;
     CounterMapPublisher maps_;
     RxLatch latch_;
     uint64_t audit_lost_seen_ = 0;  // audit_lost already reported in a batch
     uint64_t base_tsc_ = 0, base_realtime_ns_ = 0;
     MgmtServer mgmt_;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> hold_load_{false};  // test hook: loads wait (bounded) while set
     uint64_t start_ns_ = 0;
     // Start-up image outcome (management thread after init): Status fields
     // and the policy_image_rejected gauge; cleared by a successful push.

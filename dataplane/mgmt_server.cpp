@@ -7,10 +7,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include <boost/asio.hpp>
 #include <utility>  // Boost 1.74 Asio uses std::exchange without including it (C++20)
@@ -51,6 +54,38 @@ struct MgmtServer::Impl {
     asio::steady_timer accept_retry{io};
     std::chrono::milliseconds accept_backoff{0};
 
+    // Slow requests (set_slow): served in arrival order by one thread of
+    // their own. The queue is bounded (each job holds its request, up to a
+    // 64 MiB image); past it the request is refused with "busy" (503).
+    static constexpr size_t kMaxSlowQueued = 4;
+    std::map<mgmt::MsgType, SlowHandler> slow;
+    std::thread slow_thread;
+    std::mutex slow_mu;
+    std::condition_variable slow_cv;
+    std::deque<std::function<void()>> slow_jobs;  // guarded by slow_mu
+    bool slow_stop = false;                       // guarded by slow_mu
+
+    bool submit_slow(std::function<void()> job) {
+        std::lock_guard lk(slow_mu);
+        if (slow_jobs.size() >= kMaxSlowQueued) return false;
+        slow_jobs.push_back(std::move(job));
+        slow_cv.notify_one();
+        return true;
+    }
+    void slow_loop() {
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock lk(slow_mu);
+                slow_cv.wait(lk, [&] { return slow_stop || !slow_jobs.empty(); });
+                if (slow_stop) return;
+                job = std::move(slow_jobs.front());
+                slow_jobs.pop_front();
+            }
+            job();
+        }
+    }
+
     // One connection: read frames, answer each in order.
     struct Conn : std::enable_shared_from_this<Conn> {
         Conn(Impl& i, stream::socket s, Peer p)
@@ -85,6 +120,7 @@ struct MgmtServer::Impl {
         stream::socket sock;
         Peer peer;
         mgmt::FrameDecoder dec;
+        unsigned slow_pending = 0;  // slow requests not answered yet
         std::array<uint8_t, 65536> buf{};
         std::deque<std::vector<uint8_t>> out;
         size_t out_bytes = 0;  // queued, not yet written
@@ -102,6 +138,8 @@ struct MgmtServer::Impl {
             idle.async_wait([weak](boost::system::error_code ec) {
                 auto self = weak.lock();
                 if (ec || !self || self->closing) return;
+                // Waiting for a slow answer (a long table build) is not idling.
+                if (self->slow_pending) self->last_request = std::chrono::steady_clock::now();
                 if (std::chrono::steady_clock::now() - self->last_request < self->impl.idle_limit) {
                     self->watch_idle();  // a request came meanwhile
                     return;
@@ -135,6 +173,10 @@ struct MgmtServer::Impl {
                         return;
                     }
                     last_request = std::chrono::steady_clock::now();
+                    if (auto it = impl.slow.find(f->type); it != impl.slow.end()) {
+                        defer(it->second, std::move(*f));
+                        continue;
+                    }
                     auto resp = impl.handler(*f, peer);
                     send(mgmt::encode_frame(resp.type, f->request_id, resp.payload));
                 }
@@ -155,6 +197,44 @@ struct MgmtServer::Impl {
                               static_cast<long long>(kStallClose.count()));
                 self->close();
             });
+        }
+        // Hands a slow request to the slow-request thread; its answer comes
+        // back through the io_context. The finish step runs even if this
+        // connection has gone meanwhile (it may update the server's state).
+        void defer(const SlowHandler& h, mgmt::Frame req) {
+            const uint32_t id = req.request_id;
+            std::weak_ptr<Conn> weak = shared_from_this();
+            Impl& im = impl;
+            const bool queued = im.submit_slow([&im, h, weak, req = std::move(req), p = peer]() {
+                MgmtFinish fin;
+                try {
+                    fin = h(req, p);
+                } catch (const std::exception& e) {
+                    fin = [msg = std::string(e.what())] {
+                        return mgmt::Frame{mgmt::MsgType::Error, 0,
+                                           mgmt::encode(mgmt::ErrorResponse{500, msg})};
+                    };
+                }
+                asio::post(im.io, [weak, id = req.request_id, fin = std::move(fin)] {
+                    mgmt::Frame resp;
+                    try {
+                        resp = fin();
+                    } catch (const std::exception& e) {
+                        resp = {mgmt::MsgType::Error, 0,
+                                mgmt::encode(mgmt::ErrorResponse{500, e.what()})};
+                    }
+                    auto self = weak.lock();
+                    if (!self) return;
+                    --self->slow_pending;
+                    if (!self->closing) self->send(mgmt::encode_frame(resp.type, id, resp.payload));
+                });
+            });
+            if (queued) {
+                ++slow_pending;
+                return;
+            }
+            mgmt::ErrorResponse er{503, "busy: too many slow requests (policy loads) queued"};
+            send(mgmt::encode_frame(mgmt::MsgType::Error, id, mgmt::encode(er)));
         }
         void close() {
             closing = true;
@@ -305,9 +385,14 @@ void MgmtServer::set_idle_limit(std::chrono::milliseconds ms) {
     impl_->idle_limit = ms;
 }
 
+void MgmtServer::set_slow(mgmt::MsgType type, SlowHandler h) {
+    impl_->slow[type] = std::move(h);
+}
+
 void MgmtServer::start(MgmtHandler handler) {
     impl_->handler = std::move(handler);
     impl_->accept();
+    if (!impl_->slow.empty()) impl_->slow_thread = std::thread([this] { impl_->slow_loop(); });
     impl_->thread = std::thread([this] { impl_->io.run(); });
 }
 
@@ -315,6 +400,16 @@ void MgmtServer::stop() {
     if (!impl_) return;
     impl_->io.stop();
     if (impl_->thread.joinable()) impl_->thread.join();
+    // A slow job already running finishes (a table build is not interrupted);
+    // queued ones are dropped. Their answers were posted to the stopped
+    // io_context and are never sent.
+    {
+        std::lock_guard lk(impl_->slow_mu);
+        impl_->slow_stop = true;
+        impl_->slow_jobs.clear();
+    }
+    impl_->slow_cv.notify_all();
+    if (impl_->slow_thread.joinable()) impl_->slow_thread.join();
     if (impl_->acceptor) {
         boost::system::error_code ec;
         impl_->acceptor->close(ec);

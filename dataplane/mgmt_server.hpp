@@ -20,6 +20,11 @@ struct Peer {
 };
 
 using MgmtHandler = std::function<mgmt::Frame(const mgmt::Frame& request, const Peer& peer)>;
+// A slow request's handler: runs on the server's slow-request thread and
+// returns what to do back on the management thread (state updates, the
+// response frame).
+using MgmtFinish = std::function<mgmt::Frame()>;
+using SlowHandler = std::function<MgmtFinish(const mgmt::Frame& request, const Peer& peer)>;
 
 class MgmtServer {
   public:
@@ -32,6 +37,12 @@ class MgmtServer {
     // Closes connections with no complete request for this long (default
     // 60 s). Before start().
     void set_idle_limit(std::chrono::milliseconds ms);
+    // Requests of `type` go to `h` on a second thread, one at a time in
+    // arrival order, so a slow one (a policy load builds its tables for
+    // seconds) never holds up Status, Stats or the audit drain. Their
+    // responses may overtake it on the same connection: clients match
+    // responses by request id. Before start().
+    void set_slow(mgmt::MsgType type, SlowHandler h);
     void stop();
 
   private:
