@@ -33,7 +33,8 @@ void usage() {
     std::fprintf(stderr,
                  "usage: wg-bench-dp [--quick] [--suites LIST] [--reps N] [--lcore N] [--mem MB]\n"
                  "                   [--filter SUBSTR] [--out FILE]\n"
-                 "  LIST: comma-separated of ceiling,acl,pipeline,flowmem,reload (default all)\n");
+                 "  LIST: comma-separated of ceiling,acl,pipeline,flowmem,reload,l7 (default)\n"
+                 "        and install (per-step install cost at 10k/50k/100k rules; on demand)\n");
 }
 
 }  // namespace
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
     run("flowmem", wg::bench::suite_flowmem);
     run("reload", wg::bench::suite_reload);
     run("l7", wg::bench::suite_l7);
+    run("install", wg::bench::suite_install);
 
     const std::string text = j.dump(1);
     if (out.empty()) {

@@ -25,6 +25,8 @@ nlohmann::json suite_acl(const SuiteContext& c);
 nlohmann::json suite_pipeline(const SuiteContext& c);
 nlohmann::json suite_flowmem(const SuiteContext& c);
 nlohmann::json suite_reload(const SuiteContext& c);
+// Installing big policies: time and peak RSS per build step, rte_acl alone.
+nlohmann::json suite_install(const SuiteContext& c);
 // Protocol inspection: new constrained vs unconstrained flows, first payload
 // per protocol, established packets after the verdict.
 nlohmann::json suite_l7(const SuiteContext& c);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <deque>
@@ -11,6 +12,7 @@
 #include <rte_acl.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 
 #include "policy/rule_intersect.hpp"
 
@@ -154,11 +156,31 @@ std::string select_alg(rte_acl_ctx* ctx) {
 
 std::atomic<uint64_t> g_ctx_serial{0};
 
+// DPDK heap bytes in use on every socket. rte_acl_gen puts a context's
+// run-time tries there (its build scratch is malloc'ed), so the growth across
+// one rte_acl_build is that context's run-time size. Another thread's
+// rte_malloc meanwhile would only inflate it (the build then keeps the
+// smallest-size tries, which are valid, just more of them).
+size_t dpdk_heap_in_use() {
+    size_t total = 0;
+    for (int s = 0; s < RTE_MAX_NUMA_NODES; ++s) {
+        rte_malloc_socket_stats st{};
+        if (rte_malloc_get_socket_stats(s, &st) == 0) total += st.heap_allocsz_bytes;
+    }
+    return total;
+}
+
+// Run-time size budget of one context, and the rule count above which the
+// smallest-size build is tried first (Classifier::set_build_limits).
+struct Limits {
+    size_t smallest_first_rules, max_rt_size;
+};
+
 // Builds one context; rules already expanded. Null when there are no rules.
 template <typename R>
 rte_acl_ctx* build_ctx(const char* fam, uint64_t generation, int socket,
                        const std::vector<rte_acl_field_def>& defs, const std::vector<R>& rules,
-                       bool& capped, std::string& alg) {
+                       Limits lim, bool& capped, std::string& alg, unsigned& builds) {
     if (rules.empty()) return nullptr;
     // rte_acl_create returns an existing context of the same name, so every
     // build gets its own: family, generation and a process-wide serial.
@@ -184,16 +206,34 @@ rte_acl_ctx* build_ctx(const char* fam, uint64_t generation, int socket,
     cfg.num_categories = 1;
     cfg.num_fields = static_cast<uint32_t>(defs.size());
     std::copy(defs.begin(), defs.end(), cfg.defs);
-    // First try for few tries within the size budget; if the rules cannot
-    // fit (-ERANGE), rebuild with the default (smallest-size) heuristic, as
-    // the rte_acl guide recommends.
-    cfg.max_size = Classifier::kMaxRtSize;
+    // Big rule sets: the smallest-size build first (max_size 0 = rte_acl's
+    // smallest node limit, one pass). If even that exceeds the budget, every
+    // capped attempt below would fail and end in this very build: keep it.
+    if (rules.size() > lim.smallest_first_rules) {
+        cfg.max_size = 0;
+        const size_t heap0 = dpdk_heap_in_use();
+        rc = rte_acl_build(c.ctx, &cfg);
+        ++builds;
+        const size_t heap1 = dpdk_heap_in_use();
+        if (rc == 0 && heap1 > heap0 && heap1 - heap0 > lim.max_rt_size) {
+            capped = false;
+            alg = select_alg(c.ctx);
+            return c.release();
+        }
+    }
+    // First try for few tries within the size budget (rte_acl starts at its
+    // largest node limit and halves it until the tries fit); if the rules
+    // cannot fit (-ERANGE), rebuild with the default (smallest-size)
+    // heuristic, as the rte_acl guide recommends.
+    cfg.max_size = lim.max_rt_size;
     capped = true;
     rc = rte_acl_build(c.ctx, &cfg);
+    ++builds;
     if (rc == -ERANGE) {
         capped = false;
         cfg.max_size = 0;
         rc = rte_acl_build(c.ctx, &cfg);
+        ++builds;
     }
     if (rc != 0)
         throw std::runtime_error(std::string("rte_acl_build(") + fam + ", " +
@@ -286,6 +326,11 @@ void Classifier::build(const policy::CompiledPolicy& p, uint64_t generation) {
     // tier. Lower rank = higher ACL priority. A guardrail's exceptions rank
     // just above it (see ranked_entries): the ACL's single best match stays
     // the evaluator's answer.
+    using Clock = std::chrono::steady_clock;
+    const auto ms = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    const auto t0 = Clock::now();
     std::deque<policy::Rule> shapes;
     const std::vector<Entry> order = ranked_entries(p, shapes);
 
@@ -402,10 +447,18 @@ void Classifier::build(const policy::CompiledPolicy& p, uint64_t generation) {
     stats_ = ClassifierStats{};
     stats_.acl_rules4 = r4.size();
     stats_.acl_rules6 = r6.size();
+    const auto t1 = Clock::now();
+    stats_.expand_ms = ms(t0, t1);
     std::string alg4, alg6;
-    ctx4_ = build_ctx("4", generation, socket_, defs4(), r4, stats_.size_capped4, alg4);
+    const Limits lim{smallest_first_rules_, max_rt_size_};
+    ctx4_ = build_ctx("4", generation, socket_, defs4(), r4, lim, stats_.size_capped4, alg4,
+                      stats_.acl_builds);
+    const auto t2 = Clock::now();
+    stats_.build_ms4 = ms(t1, t2);
     try {
-        ctx6_ = build_ctx("6", generation, socket_, defs6(), r6, stats_.size_capped6, alg6);
+        ctx6_ = build_ctx("6", generation, socket_, defs6(), r6, lim, stats_.size_capped6, alg6,
+                          stats_.acl_builds);
+        stats_.build_ms6 = ms(t2, Clock::now());
     } catch (...) {
         rte_acl_free(ctx4_);
         ctx4_ = nullptr;

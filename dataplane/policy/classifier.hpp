@@ -27,6 +27,10 @@ struct ClassifierStats {
     size_t acl_rules4 = 0, acl_rules6 = 0;          // after expansion
     bool size_capped4 = true, size_capped6 = true;  // false: rebuilt without max_size (-ERANGE)
     std::string alg;                                // classify method in use
+    // Build cost (logs, bench/dp suite_install): rule ranking and expansion,
+    // rte_acl build per family, and how many rte_acl_build calls it took.
+    double expand_ms = 0, build_ms4 = 0, build_ms6 = 0;
+    unsigned acl_builds = 0;
 };
 
 class Classifier {
@@ -37,6 +41,12 @@ class Classifier {
     // Preferred run-time size limit per context (rte_acl_config.max_size):
     // fewer tries (faster classify) as long as the tries fit.
     static constexpr size_t kMaxRtSize = 64u << 20;
+    // Above this many ACL rules in a family the smallest-size build is tried
+    // first (one rte_acl_build): when even it exceeds kMaxRtSize, the capped
+    // attempt (up to 4 builds, the largest first) cannot succeed, and the
+    // result is the one it would fall back to. At 100,000 rules that is 1
+    // build instead of 5 and most of the transient memory (docs/performance.md).
+    static constexpr size_t kSmallestFirstRules = 50000;
     // Packets per rte_acl_classify call; keys live on the worker's stack.
     static constexpr unsigned kChunk = 64;
 
@@ -55,6 +65,12 @@ class Classifier {
                   FlowDecision* out, unsigned n) const;
 
     const ClassifierStats& stats() const { return stats_; }
+    // Tests: the run-time size budget and the smallest-first threshold
+    // (defaults kMaxRtSize, kSmallestFirstRules). Before build().
+    void set_build_limits(size_t smallest_first_rules, size_t max_rt_size) {
+        smallest_first_rules_ = smallest_first_rules;
+        max_rt_size_ = max_rt_size;
+    }
 
   private:
     struct RuleRec {
@@ -87,6 +103,8 @@ class Classifier {
     SVec<RuleRec> rules_;  // ACL userdata - 1 -> rule
     SVec<ClassRec> classes_;
     ClassifierStats stats_;
+    size_t smallest_first_rules_ = kSmallestFirstRules;
+    size_t max_rt_size_ = kMaxRtSize;
 };
 
 }  // namespace wg::dp

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <map>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 namespace wg::dp {
 namespace {
@@ -57,10 +59,15 @@ void IdentityTable::build(const policy::CompiledPolicy& p) {
                                     std::to_string(p.settings.spoofed_class) + " is not a class");
     spoofed_class_ = p.settings.spoofed_class;
 
-    // Keys -> ascending host indices. std::map keeps the build deterministic.
-    std::map<uint64_t, std::vector<uint32_t>> by_mac;
-    std::map<uint32_t, std::vector<uint32_t>> by_ip4;
-    std::map<std::pair<uint64_t, uint64_t>, std::vector<uint32_t>> by_ip6;
+    // (key, host index) pairs, appended in host order; grouped below by a
+    // stable sort, so each key's hosts stay ascending. One flat array per
+    // kind instead of a map of vectors: at 100,000 hosts that is 3 allocations
+    // instead of ~200,000.
+    std::vector<std::pair<uint64_t, uint32_t>> by_mac;
+    std::vector<std::pair<uint32_t, uint32_t>> by_ip4;
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, uint32_t>> by_ip6;
+    by_mac.reserve(p.hosts.size());
+    by_ip4.reserve(p.hosts.size());
     std::vector<std::vector<Table4::Prefix>> pre4(1);  // [0] = VLAN-agnostic
     std::vector<std::vector<Table6::Prefix>> pre6(1);
     std::map<uint16_t, size_t> vlan_tables;  // VLAN -> index in pre4/pre6
@@ -92,16 +99,16 @@ void IdentityTable::build(const policy::CompiledPolicy& p) {
 
         // A bound entry never matches by MAC alone: its MAC with another IP
         // is not that host (the lookup goes on by IP).
-        if (h.has_mac && !h.bind_mac_ip) by_mac[r.mac].push_back(hi);
+        if (h.has_mac && !h.bind_mac_ip) by_mac.emplace_back(r.mac, hi);
         if (!h.has_ip) continue;
         const bool v4 = h.ip.family == 4;
         const bool host = h.ip.len == (v4 ? 32 : 128);
         if (host) {
             if (v4)
-                by_ip4[v4_raw(h.ip.addr.data())].push_back(hi);
+                by_ip4.emplace_back(v4_raw(h.ip.addr.data()), hi);
             else {
                 const V6Key k = v6_raw(h.ip.addr.data());
-                by_ip6[{k.hi, k.lo}].push_back(hi);
+                by_ip6.emplace_back(std::pair{k.hi, k.lo}, hi);
             }
             continue;
         }
@@ -141,18 +148,29 @@ void IdentityTable::build(const policy::CompiledPolicy& p) {
     // Flatten the key -> host lists into one array of spans.
     list_.clear();
     spans_.clear();
-    auto add_span = [&](const std::vector<uint32_t>& hosts) {
-        spans_.push_back(
-            Span{static_cast<uint32_t>(list_.size()), static_cast<uint32_t>(hosts.size())});
-        list_.insert(list_.end(), hosts.begin(), hosts.end());
-        return static_cast<uint32_t>(spans_.size() - 1);
+    list_.reserve(by_mac.size() + by_ip4.size() + by_ip6.size());
+    // Sorts (key, host) pairs by key (hosts stay ascending within a key) and
+    // appends one span per distinct key, in key order; returns (key, span).
+    auto group = [&](auto& pairs) {
+        using K = typename std::decay_t<decltype(pairs)>::value_type::first_type;
+        std::stable_sort(pairs.begin(), pairs.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<std::pair<K, uint32_t>> out;
+        for (size_t i = 0; i < pairs.size();) {
+            size_t j = i;
+            const uint32_t first = static_cast<uint32_t>(list_.size());
+            for (; j < pairs.size() && pairs[j].first == pairs[i].first; ++j)
+                list_.push_back(pairs[j].second);
+            spans_.push_back(Span{first, static_cast<uint32_t>(j - i)});
+            out.emplace_back(pairs[i].first, static_cast<uint32_t>(spans_.size() - 1));
+            i = j;
+        }
+        return out;
     };
-    std::vector<std::pair<uint64_t, uint32_t>> mac_pairs;
-    for (const auto& [k, v] : by_mac) mac_pairs.emplace_back(k, add_span(v));
-    std::vector<std::pair<uint32_t, uint32_t>> ip4_pairs;
-    for (const auto& [k, v] : by_ip4) ip4_pairs.emplace_back(k, add_span(v));
+    const auto mac_pairs = group(by_mac);
+    const auto ip4_pairs = group(by_ip4);
     std::vector<std::pair<V6Key, uint32_t>> ip6_pairs;
-    for (const auto& [k, v] : by_ip6) ip6_pairs.emplace_back(V6Key{k.first, k.second}, add_span(v));
+    for (const auto& [k, v] : group(by_ip6)) ip6_pairs.emplace_back(V6Key{k.first, k.second}, v);
     mac_.build(mac_pairs);
     ip4_.build(ip4_pairs);
     ip6_.build(ip6_pairs);
