@@ -43,9 +43,13 @@ nlohmann::json step(const char* name, const std::function<void()>& fn) {
     fn();
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     const uint64_t peak = peak_rss_bytes(), heap1 = dpdk_heap_allocated();
+    const uint64_t rss1 = current_rss_bytes();
     return {{"step", name},
             {"ms", ms},
             {"peak_rss_growth_bytes", peak > rss0 ? peak - rss0 : 0},
+            // Still resident afterwards: what the process keeps (freed heap
+            // memory glibc did not return, plus what the step keeps alive).
+            {"rss_growth_after_bytes", rss1 > rss0 ? rss1 - rss0 : 0},
             {"heap_growth_bytes", heap1 > heap0 ? heap1 - heap0 : 0}};
 }
 
@@ -134,17 +138,19 @@ nlohmann::json suite_install(const SuiteContext& c) {
         ao.classify = false;
         row["acl_alone"] = acl_bench(w, ao, c.tsc_hz);
         std::fprintf(stderr,
-                     "  install %6u rules: %8.1f ms, peak +%.0f MB (rte_acl alone %.1f ms, +%.0f "
-                     "MB; classifier %.1f ms in %u rte_acl builds)\n",
+                     "  install %6u rules: %8.1f ms, peak +%.0f MB, after +%.0f MB (rte_acl alone "
+                     "%.1f ms, +%.0f MB; classifier %.1f ms in %u rte_acl builds)\n",
                      n, row["install"]["ms"].get<double>(),
                      double(row["install"]["peak_rss_growth_bytes"].get<uint64_t>()) / 1e6,
+                     double(row["install"]["rss_growth_after_bytes"].get<uint64_t>()) / 1e6,
                      row["acl_alone"]["build_ms"].get<double>(),
                      double(row["acl_alone"]["build_peak_rss_growth_bytes"].get<uint64_t>()) / 1e6,
                      cs.build_ms4 + cs.build_ms6 + cs.expand_ms, cs.acl_builds);
         for (const auto& s : steps)
-            std::fprintf(stderr, "    %-12s %9.1f ms  peak +%6.0f MB\n",
+            std::fprintf(stderr, "    %-12s %9.1f ms  peak +%6.0f MB  after +%6.0f MB\n",
                          s["step"].get<std::string>().c_str(), s["ms"].get<double>(),
-                         double(s["peak_rss_growth_bytes"].get<uint64_t>()) / 1e6);
+                         double(s["peak_rss_growth_bytes"].get<uint64_t>()) / 1e6,
+                         double(s["rss_growth_after_bytes"].get<uint64_t>()) / 1e6);
         rows.push_back(row);
     }
     j["rows"] = rows;
