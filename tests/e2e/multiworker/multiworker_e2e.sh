@@ -14,7 +14,7 @@
 #     exactly those whose 5-tuple lands on worker 1 get through.
 # Cleans up its namespaces and processes on every exit path. TAP.
 . "$(dirname "$0")/../lib/preamble.sh" multiworker wgmw
-plan 17
+plan 18
 MW="/usr/bin/python3 $HERE/mw_traffic.py"
 CLI_IP=$TOPO_CLI_IP
 CORE_IP=$TOPO_CORE_IP
@@ -28,11 +28,22 @@ ok "policy compiles"
 # rings keep the fanout's rollover (it moves packets to another socket when
 # one ring is 3/4 full) out of reach of this traffic.
 export TOPO_LCORES='(0-2)@(0-1)' TOPO_QPAIRS=2 TOPO_AF_ARGS=framecnt=2048
+# One worker on qpairs=2 would read one of the two fanout sockets per port:
+# the kernel would still hash half the flows to the other, unread one. Refused.
+topo_up || { not_ok "topology"; exit 1; }
+out=$(ip netns exec "${P}gw" timeout 5 "$DP_BIN" --no-huge -m 128 --no-pci --no-shconf --no-telemetry \
+    --file-prefix "${P}one" -l 0 --vdev net_af_packet0,iface=gwc0,qpairs=2 \
+    --vdev net_af_packet1,iface=gwk0,qpairs=2 -- --clinical net_af_packet0 --core net_af_packet1 \
+    --socket "$WORK/one.sock" 2>&1); rc=$?
+check "one worker on af_packet qpairs=2 is refused, naming the fix" \
+    '[ "$rc" = 1 ] && echo "$out" | grep -qF "clinical port: port net_af_packet0 has 2 queue pairs (qpairs=2) and 1 worker"' \
+    "rc=$rc $(echo "$out" | grep -v '^EAL' | tail -3)"
+
 # The overload lane (failure mode 4) forwards new flows statelessly; on a
 # shared 2-CPU machine a preempted worker looks overloaded, so it is kept out
 # of this test (tests/e2e/safety covers it): only a 0.2 s burst, 1000 times
 # in a row, or an empty pool would trigger it.
-if ! topo_up || ! topo_start_dataplane --policy-image "$WORK/policy.img" --test-hooks \
+if ! topo_start_dataplane --policy-image "$WORK/policy.img" --test-hooks \
         --stall-timeout-ms 300 --stall-recover-ms 50 \
         --overload-burst-us 200000 --overload-strikes 1000 --pool-low-pct 0; then
     not_ok "gateway starts with two workers" "$(tail -5 "$WORK/dp.log" 2>/dev/null)"; exit 1
