@@ -26,7 +26,9 @@ ok "policy compiles"
 
 # Main lcore + two workers, all floating on the machine's CPUs; 2048-frame
 # rings keep the fanout's rollover (it moves packets to another socket when
-# one ring is 3/4 full) out of reach of this traffic.
+# one ring is 3/4 full) out of reach of this traffic: 64 connections of
+# 20 kB have fewer than 1,000 segments in flight even if a worker is
+# descheduled meanwhile.
 export TOPO_LCORES='(0-2)@(0-1)' TOPO_QPAIRS=2 TOPO_AF_ARGS=framecnt=2048
 # One worker on qpairs=2 would read one of the two fanout sockets per port:
 # the kernel would still hash half the flows to the other, unread one. Refused.
@@ -90,7 +92,7 @@ SRV=$!; TOPO_PIDS+=("$SRV")
 wait_listening "$WORK/srv.out"
 sleep 0.3  # the ping's flow exists before the baseline
 snap; f0=$(wk flows_created)
-ip netns exec "${P}cli" timeout 40 $MW tcp-clients "$CLI_IP" "$CORE_IP" 5001 64 20000 50000 20 >"$WORK/cli.out" 2>&1 &
+ip netns exec "${P}cli" timeout 40 $MW tcp-clients "$CLI_IP" "$CORE_IP" 5001 64 20000 20000 20 >"$WORK/cli.out" 2>&1 &
 CLIS=$!; TOPO_PIDS+=("$CLIS")
 reloads=0
 for i in 1 2 3; do
