@@ -57,6 +57,12 @@ def evaluate(res):
                   _g(res, "dp", "flowmem", "bytes_per_flow"), "<=", 128, " B", 0))
     out.append(_t("packets lost while reloading under load", _g(res, "dp", "reload", "lost_packets"),
                   "<=", 0, "", 0))
+    wk = _g(res, "dp", "workers") or {}
+    out.append(_t("two workers vs one, in-process (throughput ratio)", _g(wk, "ratio"), ">=", 1.8,
+                  "x", 2,
+                  "established 64 B IPv4, flows split by the symmetric RSS hash; wall-clock ratio "
+                  + ("–" if _g(wk, "wall_ratio") is None else f"{wk['wall_ratio']:.2f}x")
+                  + ", load average " + str(_g(wk, "loadavg_before") or "–")))
 
     v = _g(res, "e2e", "variants") or {}
     def ratio(a, b, *path):
@@ -114,7 +120,7 @@ def not_measured(res):
         if st not in ("ok", "partial"):
             out.append({"what": {"dp": "in-process benchmarks", "e2e": "end to end"}[part],
                         "why": _g(res, part, "reason") or st})
-    for suite in ("ceiling", "acl", "pipeline", "flowmem", "reload"):
+    for suite in ("ceiling", "acl", "pipeline", "flowmem", "reload", "workers"):
         s = _g(res, "dp", suite)
         if isinstance(s, dict) and s.get("status") != "ok":
             out.append({"what": f"in-process suite '{suite}'", "why": s.get("reason", s.get("status"))})

@@ -139,11 +139,16 @@ int status(const Args& args, std::ostream& out, std::ostream& err) {
         named("drops", sn.drops);
         named("gauges", sn.gauges);
         named("counters", sn.counters);
-        for (auto& w : sn.workers) {
+        for (size_t i = 0; i < sn.workers.size(); ++i) {
+            const auto& w = sn.workers[i];
             double busy =
                 w.total_cycles ? 100.0 * double(w.busy_cycles) / double(w.total_cycles) : 0;
-            out << "worker lcore " << w.lcore << ": " << std::fixed << std::setprecision(1) << busy
-                << "% busy, heartbeat " << w.heartbeat << "\n";
+            out << "worker " << i << " lcore " << w.lcore << ": " << std::fixed
+                << std::setprecision(1) << busy << "% busy, heartbeat " << w.heartbeat;
+            if (w.has_flows)  // each flow lives on one worker: how RSS spread them
+                out << ", " << w.packets << " pkts, flows created " << w.flows_created << ", live "
+                    << w.flow_entries;
+            out << "\n";
         }
     } catch (const std::exception& e) {
         err << "wardgate status: " << e.what() << "\n";

@@ -276,6 +276,28 @@ std::vector<MetricFamily> DataplaneCollector::render(const mgmt::Status& status,
     out.push_back(std::move(busy));
     out.push_back(std::move(bc));
     out.push_back(std::move(tc));
+    // Per-worker flow figures: how RSS spreads flows over the workers (each
+    // flow lives on one worker, both directions). Labelled by lcore like the
+    // other worker series (`wardgate status` maps lcore to worker index).
+    auto wfc =
+        family("wardgate_worker_flows_created_total",
+               "Flow entries created by this worker (its own flow table)", MetricType::Counter);
+    auto wfe = family("wardgate_worker_flow_entries", "Live entries in this worker's flow table",
+                      MetricType::Gauge);
+    auto wpk = family("wardgate_worker_packets_total",
+                      "Frames this worker received from both ports", MetricType::Counter);
+    for (const auto& w : snap.workers) {
+        if (!w.has_flows) continue;  // an older dataplane does not send them
+        Labels l{{"lcore", std::to_string(w.lcore)}};
+        add_counter(wfc, l, static_cast<double>(w.flows_created));
+        add_gauge(wfe, l, static_cast<double>(w.flow_entries));
+        add_counter(wpk, l, static_cast<double>(w.packets));
+    }
+    if (!wfc.metric.empty()) {
+        out.push_back(std::move(wfc));
+        out.push_back(std::move(wfe));
+        out.push_back(std::move(wpk));
+    }
 
     // --- latency -------------------------------------------------------------
     auto lat = family("wardgate_packet_latency_seconds",

@@ -500,9 +500,19 @@ mgmt::Frame Dataplane::stats_frame() const {
         }
         snap.ports.push_back(std::move(pc));
     }
-    for (const auto& w : workers_)
-        snap.workers.push_back(
-            {w->lcore, peek(w->heartbeat), peek(w->busy_cycles), peek(w->total_cycles)});
+    for (size_t q = 0; q < workers_.size(); ++q) {
+        const auto& w = workers_[q];
+        stats::WorkerCounters k{w->lcore, peek(w->heartbeat), peek(w->busy_cycles),
+                                peek(w->total_cycles)};
+        // Per-worker flow figures: RSS must keep both directions of a flow on
+        // one worker, so these show the spread and that no flow is made twice.
+        const LcoreStats* ls = ctxs_[q]->stats;
+        k.has_flows = true;
+        k.flows_created = peek(ls->ctr[kCtrNewFlows]);
+        k.flow_entries = peek(ls->flow_entries);
+        k.packets = peek(w->ctr[0].rx_pkts) + peek(w->ctr[1].rx_pkts);
+        snap.workers.push_back(k);
+    }
     std::vector<const LcoreStats*> lc;
     for (const auto& c : ctxs_) lc.push_back(c->stats);
     {

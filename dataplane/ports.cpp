@@ -1,5 +1,6 @@
 #include "ports.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -9,6 +10,18 @@
 #include "offload_check.hpp"
 
 namespace wg::dp {
+
+const uint8_t* sym_rss_key() {
+    static const auto key = [] {
+        std::array<uint8_t, kSymRssKeyLen> k{};
+        for (unsigned i = 0; i < k.size(); i += 2) {
+            k[i] = 0x6d;
+            k[i + 1] = 0x5a;
+        }
+        return k;
+    }();
+    return key.data();
+}
 
 std::optional<std::string> resolve_port(const std::string& spec, PortInfo& out) {
     uint16_t id = 0;
@@ -56,20 +69,31 @@ std::optional<std::string> start_port(const PortInfo& p, uint16_t queues, rte_me
         return "port " + p.name + " supports " + std::to_string(info.max_rx_queues) + " queues, " +
                std::to_string(queues) + " needed (one per worker)";
 
+    // net_af_packet opens its qpairs sockets in one kernel fanout group at
+    // probe time, whatever we configure: the kernel hashes flows over all of
+    // them, and a socket no worker polls would swallow its share (until its
+    // ring is full and the fanout's rollover moves the rest). So its queue
+    // pairs must match the workers exactly.
+    if (queues < info.max_rx_queues && std::strcmp(info.driver_name, "net_af_packet") == 0) {
+        const std::string q = std::to_string(info.max_rx_queues);
+        return "port " + p.name + " has " + q + " queue pairs (qpairs=" + q + ") and " +
+               std::to_string(queues) +
+               " worker(s): the kernel spreads flows over every queue "
+               "pair and one no worker polls loses them; give it qpairs=" +
+               std::to_string(queues) + " or run " + q + " workers (EAL -l with " + q +
+               " worker lcores)";
+    }
+
     rte_eth_conf conf{};
     conf.rxmode.mtu = o.mtu;
     if (queues > 1) {
         // Symmetric RSS: both ports use the same repeated-16-bit key and the
         // same queue->lcore map, so both directions of a flow meet on one
         // worker and its flow table (docs/dataplane.md, multi-core).
-        static uint8_t sym_key[40];
-        for (unsigned i = 0; i < sizeof(sym_key); i += 2) {
-            sym_key[i] = 0x6d;
-            sym_key[i + 1] = 0x5a;
-        }
+        // The key is static: ethdev keeps the pointer, PMDs read it at start.
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-        conf.rx_adv_conf.rss_conf.rss_key = sym_key;
-        conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_key);
+        conf.rx_adv_conf.rss_conf.rss_key = const_cast<uint8_t*>(sym_rss_key());
+        conf.rx_adv_conf.rss_conf.rss_key_len = kSymRssKeyLen;
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
     }

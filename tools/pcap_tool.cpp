@@ -95,6 +95,14 @@ json stats_json(const stats::Snapshot& s) {
         for (const auto& b : h.buckets) n += b.count;
         j["histograms"][h.path + (h.cls.empty() ? "" : "/" + h.cls)] = n;
     }
+    // Per worker, in worker-index order (tests/e2e/multiworker).
+    j["workers"] = json::array();
+    for (const auto& w : s.workers)
+        j["workers"].push_back({{"lcore", w.lcore},
+                                {"heartbeat", w.heartbeat},
+                                {"packets", w.packets},
+                                {"flows_created", w.flows_created},
+                                {"flow_entries", w.flow_entries}});
     return j;
 }
 

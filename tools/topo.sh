@@ -50,11 +50,16 @@ topo_add_ip() { # cli|core ip/len
 
 # Starts the dataplane in the gateway namespace on net_af_packet; extra
 # dataplane options follow. Sets DP_PID and DP_SOCK; log in $WORK/dp.log.
+# Several workers (tests/e2e/multiworker): TOPO_LCORES (EAL --lcores, e.g.
+# '(0-2)@(0-1)': main + 2 workers floating on 2 CPUs), TOPO_QPAIRS (queues
+# per port, one per worker) and TOPO_AF_ARGS (more af_packet devargs).
 topo_start_dataplane() {
     DP_SOCK="$WORK/dp.sock"
+    local cores=(-l 0) af="qpairs=${TOPO_QPAIRS:-1}${TOPO_AF_ARGS:+,$TOPO_AF_ARGS}"
+    [ -n "${TOPO_LCORES:-}" ] && cores=(--lcores "$TOPO_LCORES")
     ip netns exec "${P}gw" "$WG_BUILD/dataplane/wardgate-dataplane" \
-        --no-huge -m 256 --no-pci --no-shconf --no-telemetry --file-prefix "${P}dp" -l 0 \
-        --vdev "net_af_packet0,iface=gwc0,qpairs=1" --vdev "net_af_packet1,iface=gwk0,qpairs=1" \
+        --no-huge -m 256 --no-pci --no-shconf --no-telemetry --file-prefix "${P}dp" "${cores[@]}" \
+        --vdev "net_af_packet0,iface=gwc0,$af" --vdev "net_af_packet1,iface=gwk0,$af" \
         --log-level="lib.*:4" \
         -- --clinical net_af_packet0 --core net_af_packet1 --socket "$DP_SOCK" --mbufs 4095 "$@" \
         >"$WORK/dp.log" 2>&1 &

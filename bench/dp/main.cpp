@@ -33,7 +33,7 @@ void usage() {
     std::fprintf(stderr,
                  "usage: wg-bench-dp [--quick] [--suites LIST] [--reps N] [--lcore N] [--mem MB]\n"
                  "                   [--filter SUBSTR] [--out FILE]\n"
-                 "  LIST: comma-separated of ceiling,acl,pipeline,flowmem,reload,l7 (default)\n"
+                 "  LIST: comma-separated of ceiling,acl,pipeline,flowmem,reload,l7,workers (default)\n"
                  "        and install (per-step install cost at 10k/50k/100k rules; on demand)\n");
 }
 
@@ -41,7 +41,7 @@ void usage() {
 
 int main(int argc, char** argv) {
     bool quick = false;
-    std::string suites = "ceiling,acl,pipeline,flowmem,reload,l7", out, filter;
+    std::string suites = "ceiling,acl,pipeline,flowmem,reload,l7,workers", out, filter;
     unsigned reps = 0, mem = 0;
     int lcore = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
     for (int i = 1; i < argc; ++i) {
@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
         "wg-bench-dp",   "--no-huge", "-m", mem_s, "--no-pci",    "--no-shconf",  "--no-telemetry",
         "--file-prefix", prefix,      "-l", lc_s,  "--log-level", "lib.eal:error"};
     std::vector<char*> eargv;
+    // The workers suite runs a second worker on another lcore (the main
+    // lcore stays `lcore`, so the other suites run exactly as before).
+    if (suites.find("workers") != std::string::npos && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        for (size_t k = 0; k + 1 < eal.size(); ++k)
+            if (eal[k] == "-l") eal[k + 1] = lc_s + "," + std::to_string(lcore == 0 ? 1 : 0);
+        eal.insert(eal.end(), {"--main-lcore", lc_s});
+    }
     for (auto& s : eal) eargv.push_back(s.data());
     if (rte_eal_init(static_cast<int>(eargv.size()), eargv.data()) < 0) {
         std::fprintf(stderr, "wg-bench-dp: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -138,6 +145,7 @@ int main(int argc, char** argv) {
     run("reload", wg::bench::suite_reload);
     run("l7", wg::bench::suite_l7);
     run("install", wg::bench::suite_install);
+    run("workers", wg::bench::suite_workers);
 
     const std::string text = j.dump(1);
     if (out.empty()) {

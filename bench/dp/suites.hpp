@@ -30,5 +30,7 @@ nlohmann::json suite_install(const SuiteContext& c);
 // Protocol inspection: new constrained vs unconstrained flows, first payload
 // per protocol, established packets after the verdict.
 nlohmann::json suite_l7(const SuiteContext& c);
+// One worker against two on two lcores at once (suite_workers.cpp).
+nlohmann::json suite_workers(const SuiteContext& c);
 
 }  // namespace wg::bench

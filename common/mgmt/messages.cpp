@@ -22,6 +22,10 @@ enum class Section : uint16_t {
     Workers = 8,
     Histograms = 9,
     L7 = 10,  // protocol inspection outcomes per class and protocol
+    // Per-worker flow figures, one record per entry of Workers, same order.
+    // A section of its own so an older control plane skips it and an older
+    // dataplane's Workers section decodes unchanged.
+    WorkerFlows = 11,
 };
 
 void section(Writer& out, Section tag, const Writer& body) {
@@ -151,6 +155,18 @@ std::vector<uint8_t> encode(const stats::Snapshot& s) {
         }
         section(out, Section::Workers, w);
     }
+    bool any_flows = false;
+    for (const auto& k : s.workers) any_flows |= k.has_flows;
+    if (any_flows) {
+        Writer w;
+        w.put<uint32_t>(static_cast<uint32_t>(s.workers.size()));
+        for (const auto& k : s.workers) {
+            w.put<uint64_t>(k.flows_created);
+            w.put<uint64_t>(k.flow_entries);
+            w.put<uint64_t>(k.packets);
+        }
+        section(out, Section::WorkerFlows, w);
+    }
     {
         // Histograms are sparse on the wire: (index, count) pairs.
         Writer w;
@@ -188,6 +204,11 @@ std::vector<uint8_t> encode(const stats::Snapshot& s) {
 stats::Snapshot decode_stats(std::span<const uint8_t> b) {
     Reader outer(b);
     stats::Snapshot s;
+    struct Flows {
+        uint64_t created, entries, packets;
+    };
+    std::vector<Flows> flows;  // WorkerFlows, merged into s.workers at the end
+    bool have_flows = false;
     while (!outer.done()) {
         auto tag = static_cast<Section>(outer.get<uint16_t>("section tag"));
         auto body = outer.get_blob("section", kMaxPayload);
@@ -243,6 +264,15 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                     k.total_cycles = r.get<uint64_t>("total cycles");
                 }
                 break;
+            case Section::WorkerFlows:
+                flows.resize(r.get_count(24, "worker flow records"));
+                for (auto& f : flows) {
+                    f.created = r.get<uint64_t>("worker flows created");
+                    f.entries = r.get<uint64_t>("worker flow entries");
+                    f.packets = r.get<uint64_t>("worker packets");
+                }
+                have_flows = true;
+                break;
             case Section::Histograms:
             {
                 const uint32_t nh = r.get_count(20, "histograms");
@@ -275,6 +305,20 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
             default: continue;  // newer dataplane: skip what we do not know
         }
         r.expect_done("stats section");
+    }
+    if (have_flows) {
+        // Sections may come in any order; the two must describe the same workers.
+        if (flows.size() != s.workers.size())
+            throw wire::DecodeError("flow figures for " + std::to_string(flows.size()) +
+                                    " workers, " + std::to_string(s.workers.size()) +
+                                    " workers listed");
+        for (size_t i = 0; i < flows.size(); ++i) {
+            auto& k = s.workers[i];
+            k.has_flows = true;
+            k.flows_created = flows[i].created;
+            k.flow_entries = flows[i].entries;
+            k.packets = flows[i].packets;
+        }
     }
     return s;
 }

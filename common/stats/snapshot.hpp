@@ -70,6 +70,13 @@ struct WorkerCounters {
     uint64_t heartbeat = 0;     // main-loop iterations
     uint64_t busy_cycles = 0;   // cycles spent on bursts that carried packets
     uint64_t total_cycles = 0;  // cycles since the worker started
+    // Flow figures of this worker (its own flow table; both directions of a
+    // flow meet on one worker, docs/dataplane.md "Multi-core"). A dataplane
+    // older than the WorkerFlows section sends none: has_flows stays false.
+    bool has_flows = false;
+    uint64_t flows_created = 0;  // entries this worker inserted since start (new_flows)
+    uint64_t flow_entries = 0;   // live entries in its table now
+    uint64_t packets = 0;        // frames it received from both ports
 };
 
 static_assert(kHistBuckets <= 0x10000, "bucket index must fit Bucket::index (and the wire's u16)");

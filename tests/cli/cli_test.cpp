@@ -262,6 +262,16 @@ TEST_CASE("status: asks the dataplane socket and prints a summary", "[cli]") {
                     wg::stats::Snapshot sn;
                     sn.ports.push_back({"clinical", "net_pcap0", 10, 1000, 9, 900, 1, 0, 0});
                     sn.drops.push_back({"policy", 7});
+                    wg::stats::WorkerCounters w;
+                    w.lcore = 1;
+                    w.heartbeat = 77;
+                    sn.workers.push_back(w);  // an older dataplane: no flow figures
+                    w.lcore = 2;
+                    w.has_flows = true;
+                    w.packets = 5150;
+                    w.flows_created = 33;
+                    w.flow_entries = 12;
+                    sn.workers.push_back(w);
                     out = wg::mgmt::encode_frame(wg::mgmt::MsgType::StatsResponse, f->request_id,
                                                  wg::mgmt::encode(sn));
                 }
@@ -279,6 +289,10 @@ TEST_CASE("status: asks the dataplane socket and prints a summary", "[cli]") {
     CHECK(r.out.find("pid 4242") != std::string::npos);
     CHECK(r.out.find("generation 3, content 5cf5ddaf9b20") != std::string::npos);
     CHECK(r.out.find("drops: policy=7") != std::string::npos);
+    // Per-worker flow figures (the encoder sends them for every worker once
+    // one has them; a worker without them prints none).
+    CHECK(r.out.find("worker 1 lcore 2: ") != std::string::npos);
+    CHECK(r.out.find("heartbeat 77, 5150 pkts, flows created 33, live 12\n") != std::string::npos);
     auto down = run(wg::cli::status, {"--socket", (d.path() / "none.sock").string()});
     CHECK(down.rc == 1);
     CHECK(down.err.find("cannot connect") != std::string::npos);

@@ -52,6 +52,13 @@ inline stats::Snapshot fake_snapshot(uint64_t scale = 1) {
     s.l7 = {dicom};
     s.workers = {{1, 1000 * scale, 250 * scale, 1000 * scale},
                  {2, 900 * scale, 100 * scale, 1000 * scale}};
+    s.workers[0].has_flows = s.workers[1].has_flows = true;
+    s.workers[0].flows_created = 30 * scale;  // 50 new_flows: 30 + 20
+    s.workers[1].flows_created = 20 * scale;
+    s.workers[0].flow_entries = 180;  // 300 flow_table_entries: 180 + 120
+    s.workers[1].flow_entries = 120;
+    s.workers[0].packets = 1100 * scale;
+    s.workers[1].packets = 890 * scale;
     stats::Histogram h;
     h.path = "bypass";
     h.cls = "patient_monitor";

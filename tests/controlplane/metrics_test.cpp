@@ -85,6 +85,23 @@ TEST_CASE("metrics: flow table, mempool, workers", "[metrics]") {
     CHECK(sample(t, R"(wardgate_worker_heartbeat_age_seconds{lcore="2"})") == 0);
 }
 
+TEST_CASE("metrics: per-worker flow figures", "[metrics]") {
+    cp::DataplaneCollector c;
+    c.update(test::fake_status(), test::fake_snapshot(2));
+    auto t = render(c);
+    CHECK(sample(t, R"(wardgate_worker_flows_created_total{lcore="1"})") == 60);
+    CHECK(sample(t, R"(wardgate_worker_flows_created_total{lcore="2"})") == 40);
+    CHECK(sample(t, R"(wardgate_worker_flow_entries{lcore="2"})") == 120);
+    CHECK(sample(t, R"(wardgate_worker_packets_total{lcore="1"})") == 2200);
+    // An older dataplane sends no flow figures: no series rather than zeros.
+    auto old = test::fake_snapshot(2);
+    for (auto& w : old.workers) w.has_flows = false;
+    c.update(test::fake_status(), old);
+    t = render(c);
+    CHECK(t.find("wardgate_worker_flows_created_total") == std::string::npos);
+    CHECK(t.find("wardgate_worker_packets_total") == std::string::npos);
+}
+
 TEST_CASE("metrics: a stalled worker's heartbeat age grows", "[metrics]") {
     cp::DataplaneCollector c;
     auto t0 = Clock::now();

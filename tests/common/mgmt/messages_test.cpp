@@ -51,6 +51,67 @@ TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {
     CHECK(d.histograms[0].buckets == h.buckets);
 }
 
+TEST_CASE("per-worker flow figures round-trip", "[mgmt]") {
+    const stats::Snapshot s = test::sample_snapshot();
+    auto d = mgmt::decode_stats(mgmt::encode(s));
+    REQUIRE(d.workers.size() == 2);
+    for (size_t i = 0; i < 2; ++i) {
+        CHECK(d.workers[i].lcore == s.workers[i].lcore);
+        CHECK(d.workers[i].has_flows);
+        CHECK(d.workers[i].flows_created == s.workers[i].flows_created);
+        CHECK(d.workers[i].flow_entries == s.workers[i].flow_entries);
+        CHECK(d.workers[i].packets == s.workers[i].packets);
+    }
+}
+
+namespace {
+// The stats payload with the sections whose tag `drop` returns true removed
+// (u16 tag, u32 length, body), to build what another version would send.
+template <class Drop>
+std::vector<uint8_t> without_sections(const std::vector<uint8_t>& b, Drop drop) {
+    std::vector<uint8_t> out;
+    size_t off = 0;
+    while (off < b.size()) {
+        const uint16_t tag = static_cast<uint16_t>(b[off] | b[off + 1] << 8);
+        const uint32_t len = static_cast<uint32_t>(b[off + 2] | b[off + 3] << 8 | b[off + 4] << 16 |
+                                                   uint32_t(b[off + 5]) << 24);
+        const size_t end = off + 6 + len;
+        if (!drop(tag)) out.insert(out.end(), b.begin() + long(off), b.begin() + long(end));
+        off = end;
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("stats from a dataplane without per-worker flow figures decode without them", "[mgmt]") {
+    const stats::Snapshot s = test::sample_snapshot();
+    const auto full = mgmt::encode(s);
+    const auto old = without_sections(full, [](uint16_t t) { return t == 11; });
+    REQUIRE(old.size() < full.size());  // the section existed and went
+    auto d = mgmt::decode_stats(old);
+    REQUIRE(d.workers.size() == 2);
+    CHECK(d.workers[1].heartbeat == 100);
+    CHECK_FALSE(d.workers[0].has_flows);
+    CHECK(d.workers[0].flows_created == 0);
+    CHECK(d.workers[1].packets == 0);
+}
+
+TEST_CASE("per-worker flow figures for other workers than listed are rejected", "[mgmt]") {
+    const stats::Snapshot s = test::sample_snapshot();
+    // Drop the Workers section (tag 8): two flow records, no worker listed.
+    const auto b = without_sections(mgmt::encode(s), [](uint16_t t) { return t == 8; });
+    CHECK_THROWS_WITH(mgmt::decode_stats(b), Catch::Contains("flow figures for 2 workers"));
+}
+
+TEST_CASE("workers without flow figures send no flow section", "[mgmt]") {
+    stats::Snapshot s = test::sample_snapshot();
+    for (auto& w : s.workers) w.has_flows = false;
+    const auto b = mgmt::encode(s);
+    CHECK(without_sections(b, [](uint16_t t) { return t == 11; }).size() == b.size());
+    auto d = mgmt::decode_stats(b);
+    CHECK_FALSE(d.workers.at(0).has_flows);
+}
+
 TEST_CASE("truncated and trailing payloads are rejected", "[mgmt]") {
     mgmt::LoadPolicyResponse r{true, 3, "fine"};
     auto b = mgmt::encode(r);

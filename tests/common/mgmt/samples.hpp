@@ -37,7 +37,22 @@ inline stats::Snapshot sample_snapshot() {
     st.drops.push_back({"malformed", 9});
     st.gauges.push_back({"flow_table_entries", 12});
     st.counters.push_back({"new_flows", 99});
-    st.workers.push_back({1, 100, 5, 50});
+    stats::WorkerCounters w0;
+    w0.lcore = 1;
+    w0.heartbeat = 100;
+    w0.busy_cycles = 5;
+    w0.total_cycles = 50;
+    w0.has_flows = true;
+    w0.flows_created = 31;
+    w0.flow_entries = 17;
+    w0.packets = 4242;
+    st.workers.push_back(w0);
+    stats::WorkerCounters w1 = w0;
+    w1.lcore = 2;
+    w1.flows_created = 33;
+    w1.flow_entries = 0;
+    w1.packets = 4343;
+    st.workers.push_back(w1);
     stats::Histogram h;
     h.path = "bypass";
     h.buckets = {{static_cast<uint16_t>(stats::hist_index(1500)), 3},
