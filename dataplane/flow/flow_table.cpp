@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <random>
 
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
@@ -42,6 +43,14 @@ FlowTable::FlowTable(uint32_t capacity) : capacity_(capacity < 16 ? 16 : capacit
     mask_ = nb - 1;
     buckets_ = alloc_lines<Bucket>(nb);
     entries_ = alloc_lines<FlowEntry>(capacity_);
+    cold_ = alloc_lines<FlowCold>(capacity_);
+    // The MAC fingerprint key: per table (so per process and lcore), never
+    // leaves the process. Odd multipliers keep the multiply-folds bijective
+    // in each operand.
+    std::random_device rd;
+    for (auto& k : fp_key_) k = uint64_t(rd()) << 32 | rd();
+    fp_key_[1] |= 1;
+    fp_key_[3] |= 1;
     free_ = std::make_unique<uint32_t[]>(capacity_);
     for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
     free_top_ = capacity_;
@@ -49,6 +58,7 @@ FlowTable::FlowTable(uint32_t capacity) : capacity_(capacity < 16 ? 16 : capacit
 
 FlowTable::~FlowTable() {
     std::free(entries_);
+    std::free(cold_);
     std::free(buckets_);
 }
 
@@ -68,7 +78,51 @@ void FlowTable::lookup_bulk(const FlowKey* const* keys, const uint64_t* hashes, 
         rte_prefetch0(&buckets_[bucket1(hashes[i])]);
         rte_prefetch0(&buckets_[bucket2(hashes[i])]);
     }
-    for (unsigned i = 0; i < n; ++i) out[i] = keys[i] ? lookup(*keys[i], hashes[i], now) : nullptr;
+    // Signatures first, prefetching the first candidate entry of each key,
+    // so the entry misses of the burst overlap instead of following one
+    // another. A key with no matching signature in either bucket is a miss.
+    for (unsigned i = 0; i < n; ++i) {
+        out[i] = nullptr;
+        if (!keys[i]) continue;
+        const uint16_t sig = sig_of(hashes[i]);
+        const Bucket& b1 = buckets_[bucket1(hashes[i])];
+        const Bucket& b2 = buckets_[bucket2(hashes[i])];
+        for (unsigned s = 0; s < 8; ++s)
+            if (b1.sig[s] == sig) {
+                out[i] = &entries_[b1.idx[s]];
+                break;
+            }
+        if (!out[i])
+            for (unsigned s = 0; s < 8; ++s)
+                if (b2.sig[s] == sig) {
+                    out[i] = &entries_[b2.idx[s]];
+                    break;
+                }
+        if (out[i]) rte_prefetch0(out[i]);
+    }
+    for (unsigned i = 0; i < n; ++i) {
+        FlowEntry* e = out[i];
+        if (!e) continue;
+        if (!(e->key == *keys[i])) {
+            // A signature collision: the full two-bucket search decides.
+            out[i] = lookup(*keys[i], hashes[i], now);
+        } else if (e->expires <= now) {
+            remove(e);
+            out[i] = nullptr;
+        }
+    }
+}
+
+uint32_t FlowTable::mac_fp(const uint8_t* init_mac, const uint8_t* resp_mac) const {
+    uint64_t a = 0, b = 0;
+    std::memcpy(&a, init_mac, 6);
+    std::memcpy(&b, resp_mac, 6);
+    auto fold = [](uint64_t x, uint64_t y) {
+        const unsigned __int128 p = static_cast<unsigned __int128>(x) * y;
+        return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+    };
+    const uint64_t h = fold(fold(a ^ fp_key_[0], fp_key_[1]) ^ b ^ fp_key_[2], fp_key_[3]);
+    return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
 FlowEntry* FlowTable::lookup(const FlowKey& k, uint64_t h, uint64_t now) {
@@ -105,8 +159,8 @@ FlowEntry* FlowTable::insert(const FlowKey& k, uint64_t h, uint64_t now) {
     const uint32_t idx = free_[--free_top_];
     FlowEntry* e = &entries_[idx];
     *e = FlowEntry{};
+    cold_[idx] = FlowCold{};
     e->key = k;
-    e->hash = h;
     bk->sig[slot] = sig;
     bk->idx[slot] = idx;
     ++size_;
@@ -114,9 +168,12 @@ FlowEntry* FlowTable::insert(const FlowKey& k, uint64_t h, uint64_t now) {
 }
 
 bool FlowTable::unlink(FlowEntry* e) {
+    // The hash is not stored (the entry is one line): unlinking is rare
+    // (expiry, removal) and recomputes it.
     const auto idx = static_cast<uint32_t>(e - entries_);
-    const uint16_t sig = sig_of(e->hash);
-    for (uint32_t bi : {bucket1(e->hash), bucket2(e->hash)}) {
+    const uint64_t h = flow_hash(e->key);
+    const uint16_t sig = sig_of(h);
+    for (uint32_t bi : {bucket1(h), bucket2(h)}) {
         Bucket& b = buckets_[bi];
         for (unsigned s = 0; s < 8; ++s)
             if (b.sig[s] == sig && b.idx[s] == idx) {
@@ -128,7 +185,7 @@ bool FlowTable::unlink(FlowEntry* e) {
 }
 
 void FlowTable::free_entry(FlowEntry* e) {
-    if (e->l7_slot && release_) release_(release_ctx_, *e);
+    if (cold(*e).l7_slot && release_) release_(release_ctx_, *e);
     e->key.family = 0;
     free_[free_top_++] = static_cast<uint32_t>(e - entries_);
     --size_;

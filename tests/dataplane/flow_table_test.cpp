@@ -67,11 +67,11 @@ TEST_CASE("Insert, lookup, reply match, remove") {
     FlowEntry* e = t.insert(req.k, req.h, 100);
     REQUIRE(e);
     e->expires = 1000;
-    e->init_is_a = req.fwd;
+    e->set_init(0, req.fwd);
     CHECK(t.size() == 1);
     FlowEntry* found = t.lookup(rep.k, rep.h, 200);
     REQUIRE(found == e);
-    CHECK((rep.fwd == (found->init_is_a != 0)) == false);  // the reply is not from the initiator
+    CHECK((rep.fwd == found->init_is_a()) == false);  // the reply is not from the initiator
     t.remove(e);
     CHECK(t.size() == 0);
     CHECK(t.lookup(req.k, req.h, 200) == nullptr);
@@ -85,7 +85,7 @@ TEST_CASE("Bulk lookup mixes hits and misses in order") {
         FlowEntry* e = t.insert(ks[i].k, ks[i].h, 0);
         REQUIRE(e);
         e->expires = 100;
-        e->rule = uint32_t(i);
+        t.cold(*e).rule = uint32_t(i);
     }
     std::vector<const FlowKey*> kp;
     std::vector<uint64_t> hs;
@@ -98,7 +98,7 @@ TEST_CASE("Bulk lookup mixes hits and misses in order") {
     for (size_t i = 0; i < ks.size(); ++i) {
         if (i % 2 == 0) {
             REQUIRE(out[i]);
-            CHECK(out[i]->rule == i);
+            CHECK(t.cold(*out[i]).rule == i);
         } else {
             CHECK(out[i] == nullptr);
         }
