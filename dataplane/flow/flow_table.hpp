@@ -21,6 +21,11 @@
 #include <cstdint>
 #include <memory>
 
+#include <cstring>
+
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+
 #include "flow/flow_key.hpp"
 #include "flow/tcp_state.hpp"
 
@@ -97,7 +102,20 @@ struct FlowTimeouts {
     }
 };
 
-uint64_t flow_hash(const FlowKey& k);
+// Inline: computed for every packet.
+inline uint64_t flow_hash(const FlowKey& k) {
+    // Two CRC32C lanes (SSE4.2): the low half picks the first bucket, the
+    // high half the second bucket and the signature.
+    const auto* w = reinterpret_cast<const uint64_t*>(&k);
+    uint32_t h1 = 0x9e3779b9, h2 = 0x85ebca6b;
+    for (unsigned i = 0; i < sizeof(FlowKey) / 8; ++i) {
+        uint64_t v;
+        std::memcpy(&v, w + i, 8);
+        h1 = rte_hash_crc_8byte(v, h1);
+        h2 = rte_hash_crc_8byte(v ^ 0x5bd1e9955bd1e995ull, h2);
+    }
+    return uint64_t(h2) << 32 | h1;
+}
 
 class FlowTable {
   public:
@@ -135,7 +153,25 @@ class FlowTable {
     // Keyed fingerprint of a MAC pair: a per-table random 128-bit key and two
     // 64x64->128 multiply-folds (non-linear: unlike a CRC, a colliding MAC
     // cannot be computed without the key).
-    uint32_t mac_fp(const uint8_t* init_mac, const uint8_t* resp_mac) const;
+    uint32_t mac_fp(const uint8_t* init_mac, const uint8_t* resp_mac) const {
+        uint64_t a = 0, b = 0;
+        std::memcpy(&a, init_mac, 6);
+        std::memcpy(&b, resp_mac, 6);
+        auto fold = [](uint64_t x, uint64_t y) {
+            const unsigned __int128 p = static_cast<unsigned __int128>(x) * y;
+            return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+        };
+        const uint64_t h = fold(fold(a ^ fp_key_[0], fp_key_[1]) ^ b ^ fp_key_[2], fp_key_[3]);
+        return static_cast<uint32_t>(h ^ (h >> 32));
+    }
+
+    // Prefetches the first bucket of hash `h`: call when the hash is
+    // computed, well before lookup_bulk, so the bucket miss overlaps other work.
+    void prefetch(uint64_t h) const { rte_prefetch0(&buckets_[bucket1(h)]); }
+
+    // Bytes a table of `capacity` entries allocates (entries, cold halves,
+    // bucket index): all of it, once, in the constructor.
+    static size_t bytes_for(uint32_t capacity);
 
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }
@@ -159,12 +195,12 @@ class FlowTable {
     uint32_t mask_;
     uint32_t size_ = 0;
     uint32_t sweep_ = 0;
-    uint32_t free_top_ = 0;
+    static constexpr uint32_t kNoEntry = 0xffffffff;
+    uint32_t free_head_ = kNoEntry;  // free entries, linked through FlowCold::rule
     FlowEntry* entries_ = nullptr;
     FlowCold* cold_ = nullptr;
     Bucket* buckets_ = nullptr;
     uint64_t fp_key_[4] = {};
-    std::unique_ptr<uint32_t[]> free_;
     ReleaseHook release_ = nullptr;
     void* release_ctx_ = nullptr;
 };

@@ -109,6 +109,7 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
         }
         w.ps[i].src_is_a = make_flow_key(w.meta[i], w.keys[i]);
         w.hashes[i] = flow_hash(w.keys[i]);
+        w.flows.prefetch(w.hashes[i]);
         w.lkeys[nl] = &w.keys[i];
         w.lhash[nl] = w.hashes[i];
         w.lidx[nl] = i;
