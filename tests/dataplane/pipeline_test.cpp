@@ -441,3 +441,17 @@ TEST_CASE("Burst latency: one update per (path, class) equals per-packet recordi
     CHECK(std::memcmp(ref->cls_hist, r.w.stats->cls_hist, sizeof(ref->cls_hist)) == 0);
     free_lcore_stats(ref);
 }
+
+TEST_CASE(
+    "A flow decided before its generation's counter map arrives counts once the map is there") {
+    Rig r;
+    CounterMapPublisher late;  // a reload in progress: no map for these tables yet
+    r.w.maps = &late;
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
+    CHECK(r.cls("pump", V::Allowed) == 0);
+    late.publish(std::make_unique<CounterMap>(r.reg.map_for(r.t1.policy())));
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x10)}).size() == 1);
+    CHECK(r.cls("pump", V::Allowed) == 2);
+    CHECK(r.rule("pump/https") == 2);
+}
