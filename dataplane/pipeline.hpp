@@ -29,6 +29,11 @@ namespace wg::dp {
 uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_mbuf** pkts,
                        uint16_t n, uint64_t now, rte_mbuf** out, PktTag* tags);
 
+// Records the in-pipeline latency `ns` of the n forwarded packets of one
+// burst (their tags from process_burst): one histogram update per (path,
+// class slot) in the burst, not one per packet.
+void record_burst_latency(WorkerCtx& w, const PktTag* tags, uint16_t n, uint64_t ns);
+
 // Per main-loop iteration: incremental flow aging and gauges.
 void pipeline_housekeeping(WorkerCtx& w, uint64_t now);
 

@@ -81,8 +81,7 @@ struct Loop {
             // One RX stamp and one TX stamp per burst: every packet of the
             // burst shares them (RX return -> TX done).
             const uint64_t ns = ((rte_rdtsc() - rx_tsc) * ns_mult) >> 32;
-            for (uint16_t i = 0; i < sent; ++i)
-                ctx->stats->latency(static_cast<Path>(tags[i].path), tags[i].cls_slot, ns);
+            record_burst_latency(*ctx, tags, sent, ns);
         }
         if (ws) {
             // Overload signs: this burst's time, and the RX backlog when the

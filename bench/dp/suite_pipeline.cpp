@@ -95,8 +95,7 @@ class PipelineSut final : public Sut {
         const uint64_t t1 = rte_rdtsc();
         if (nf) {
             const uint64_t ns = ((t1 - rx_tsc) * ns_mult_) >> 32;
-            for (uint16_t i = 0; i < nf; ++i)
-                ctx_.stats->latency(static_cast<dp::Path>(tags_[i].path), tags_[i].cls_slot, ns);
+            dp::record_burst_latency(ctx_, tags_, nf, ns);
         }
         dp::pipeline_housekeeping(ctx_, t1);
         holder_.quiescent(ctx_.wid);

@@ -109,6 +109,7 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
         }
         w.ps[i].src_is_a = make_flow_key(w.meta[i], w.keys[i]);
         w.hashes[i] = flow_hash(w.keys[i]);
+        w.flows.prefetch(w.hashes[i]);
         w.lkeys[nl] = &w.keys[i];
         w.lhash[nl] = w.hashes[i];
         w.lidx[nl] = i;
@@ -138,6 +139,30 @@ uint16_t process_burst(WorkerCtx& w, const PolicyTables* t, unsigned side, rte_m
         ++nf;
     }
     return nf;
+}
+
+void record_burst_latency(WorkerCtx& w, const PktTag* tags, uint16_t n, uint64_t ns) {
+    // A burst holds few distinct (path, class) pairs: count them in a small
+    // table, then one histogram update per pair. An overflowing pair (more
+    // than kRuns distinct) is recorded on its own.
+    constexpr unsigned kRuns = 8;
+    PktTag run[kRuns];
+    uint16_t count[kRuns];
+    unsigned nr = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        unsigned r = 0;
+        while (r < nr && !(run[r].path == tags[i].path && run[r].cls_slot == tags[i].cls_slot)) ++r;
+        if (r < nr) {
+            ++count[r];
+        } else if (nr < kRuns) {
+            run[nr] = tags[i];
+            count[nr++] = 1;
+        } else {
+            w.stats->latency(static_cast<Path>(tags[i].path), tags[i].cls_slot, ns);
+        }
+    }
+    for (unsigned r = 0; r < nr; ++r)
+        w.stats->latency(static_cast<Path>(run[r].path), run[r].cls_slot, ns, count[r]);
 }
 
 void pipeline_housekeeping(WorkerCtx& w, uint64_t now) {

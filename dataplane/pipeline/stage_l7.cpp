@@ -57,14 +57,16 @@ Segment read_segment(const WorkerCtx& w, unsigned i, uint8_t* buf, uint32_t cap)
     return s;
 }
 
-AuditWho who_of(const FlowEntry& e) {
-    return AuditWho{e.src_class, e.dst_class, e.src_zone, e.dst_zone, e.rule};
+AuditWho who_of(WorkerCtx& w, const FlowEntry& e) {
+    const FlowCold& c = w.flows.cold(e);
+    return AuditWho{c.src_class, c.dst_class, c.src_zone, c.dst_zone, c.rule};
 }
 
 void settle(WorkerCtx& w, unsigned i, const FlowEntry& e, Action a, stats::Verdict v, Reason r,
             Path p, uint64_t now) {
-    decide(w, i, a, v, r, p, class_slot(w, e.deciding_class),
-           rule_slot(w, e.rule, e.deciding_class), now);
+    const FlowCold& c = w.flows.cold(e);
+    decide(w, i, a, v, r, p, class_slot(w, c.deciding_class),
+           rule_slot(w, c.rule, c.deciding_class), now);
 }
 
 Path path_of(const FlowEntry& e) {
@@ -79,14 +81,14 @@ bool fail(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const L
     w.stats->l7_count(class_slot(w, ent.owner_class), unsigned(ent.proto), L7Outcome::Uninspected);
     if (ent.fail_closed) {
         e.l7 = static_cast<uint8_t>(L7State::Denied);
-        e.l7_reason = static_cast<uint8_t>(Reason::L7Uninspected);
+        w.flows.cold(e).l7_reason = static_cast<uint8_t>(Reason::L7Uninspected);
         settle(w, i, e, Action::Drop, stats::Verdict::Denied, Reason::L7Uninspected, path_of(e),
                now);
-        audit(w, t, i, who_of(e), stats::Verdict::Denied, Reason::L7Uninspected, now);
+        audit(w, t, i, who_of(w, e), stats::Verdict::Denied, Reason::L7Uninspected, now);
         return true;
     }
     e.l7 = static_cast<uint8_t>(L7State::None);
-    audit(w, t, i, who_of(e), stats::Verdict::Allowed, Reason::L7Uninspected, now);
+    audit(w, t, i, who_of(w, e), stats::Verdict::Allowed, Reason::L7Uninspected, now);
     return false;
 }
 
@@ -100,7 +102,7 @@ bool judged(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const
         w.stats->l7_count(cs, proto, L7Outcome::Allowed);
         // TCP keeps its slot until the responder ACKs the prefix (a
         // rewritten retransmission of judged bytes must still be caught).
-        e.l7 = static_cast<uint8_t>(e.l7_slot ? L7State::Confirm : L7State::None);
+        e.l7 = static_cast<uint8_t>(w.flows.cold(e).l7_slot ? L7State::Confirm : L7State::None);
         return false;
     }
     w.stats->l7_count(cs, proto, L7Outcome::Violated);
@@ -109,13 +111,13 @@ bool judged(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const
     if (ent.monitor) {
         e.l7 = static_cast<uint8_t>(L7State::None);
         settle(w, i, e, Action::ForwardRecord, stats::Verdict::WouldDeny, r, path_of(e), now);
-        audit(w, t, i, who_of(e), stats::Verdict::WouldDeny, r, now, ent.proto, &value);
+        audit(w, t, i, who_of(w, e), stats::Verdict::WouldDeny, r, now, ent.proto, &value);
         return true;
     }
     e.l7 = static_cast<uint8_t>(L7State::Denied);
-    e.l7_reason = static_cast<uint8_t>(r);
+    w.flows.cold(e).l7_reason = static_cast<uint8_t>(r);
     settle(w, i, e, Action::Drop, stats::Verdict::Denied, r, path_of(e), now);
-    audit(w, t, i, who_of(e), stats::Verdict::Denied, r, now, ent.proto, &value);
+    audit(w, t, i, who_of(w, e), stats::Verdict::Denied, r, now, ent.proto, &value);
     return true;
 }
 
@@ -124,11 +126,11 @@ bool tcp_from_initiator(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEnt
                         const L7Entry& ent, uint64_t now) {
     const PacketMeta& m = w.meta[i];
     const auto state = static_cast<L7State>(e.l7);
-    if (state == L7State::Await && (m.tcp_flags & kTcpSyn) && !e.l7_slot) {
+    if (state == L7State::Await && (m.tcp_flags & kTcpSyn) && !w.flows.cold(e).l7_slot) {
         // A retransmitted SYN (possibly a new ISN): the first byte follows it.
         uint8_t none[1];
         Segment s = read_segment(w, i, none, 0);
-        if (s.ok) e.l7_seq = s.seq + 1;
+        if (s.ok) w.flows.cold(e).l7_seq = s.seq + 1;
     }
     if (m.frag) {
         // A fragmented data segment cannot be fed in order; before a verdict
@@ -142,14 +144,14 @@ bool tcp_from_initiator(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEnt
     Segment s = read_segment(w, i, buf, sizeof buf);
     if (!s.ok || s.payload.empty()) return false;  // ACK, FIN, RST: nothing to judge
     if (m.tcp_flags & kTcpSyn) ++s.seq;            // data on a SYN follows the ISN
-    if (!e.l7_slot) {
+    if (!w.flows.cold(e).l7_slot) {
         if (state != L7State::Await) return false;
-        const l7::SlotId id = w.l7pool.acquire(e.l7_seq, now);
+        const l7::SlotId id = w.l7pool.acquire(w.flows.cold(e).l7_seq, now);
         if (id == l7::kNoSlot) return fail(w, t, i, e, ent, now);
         w.l7_owner[id] = &e;
-        e.l7_slot = id + 1;
+        w.flows.cold(e).l7_slot = id + 1;
     }
-    const l7::SlotId id = e.l7_slot - 1;
+    const l7::SlotId id = w.flows.cold(e).l7_slot - 1;
     const l7::Feed f = w.l7pool.feed(id, s.seq, s.payload);
     if (f == l7::Feed::Mismatch) {
         l7::AuditValue none;
@@ -174,19 +176,19 @@ bool tcp_from_initiator(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEnt
 }  // namespace
 
 void l7_release(WorkerCtx& w, FlowEntry& e) {
-    if (!e.l7_slot) return;
-    const l7::SlotId id = e.l7_slot - 1;
+    if (!w.flows.cold(e).l7_slot) return;
+    const l7::SlotId id = w.flows.cold(e).l7_slot - 1;
     w.l7pool.release(id);
     w.l7_owner[id] = nullptr;
-    e.l7_slot = 0;
+    w.flows.cold(e).l7_slot = 0;
 }
 
 bool l7_start(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, uint64_t now) {
-    const uint16_t id = t->l7().id_of_rule(e.rule);
+    const uint16_t id = t->l7().id_of_rule(w.flows.cold(e).rule);
     if (id == kNoL7) return false;
     const PacketMeta& m = w.meta[i];
     const L7Entry& ent = t->l7().at(id);
-    e.l7_id = id;
+    w.flows.cold(e).l7_id = id;
     if (m.proto == 6) {
         // Records the first byte's sequence number (ISN + 1); data on the
         // SYN (TCP Fast Open) is judged like any first segment.
@@ -213,12 +215,13 @@ bool stage_l7(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, boo
                Path::Established, now);
         return true;
     }
-    if (e.l7_id == kNoL7 || e.l7_id >= t->l7().size()) {  // defensive: no table entry
+    if (w.flows.cold(e).l7_id == kNoL7 ||
+        w.flows.cold(e).l7_id >= t->l7().size()) {  // defensive: no table entry
         l7_release(w, e);
         e.l7 = static_cast<uint8_t>(L7State::None);
         return false;
     }
-    const L7Entry& ent = t->l7().at(e.l7_id);
+    const L7Entry& ent = t->l7().at(w.flows.cold(e).l7_id);
     if (state == L7State::Expired) {
         if (fail(w, t, i, e, ent, now)) return true;
         return false;
@@ -229,10 +232,10 @@ bool stage_l7(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, boo
     }
     // The responder: its cumulative ACK covering the judged prefix releases
     // the slot and puts the flow on the fast path.
-    if (state == L7State::Confirm && e.l7_slot && (w.meta[i].tcp_flags & kTcpAck)) {
+    if (state == L7State::Confirm && w.flows.cold(e).l7_slot && (w.meta[i].tcp_flags & kTcpAck)) {
         uint8_t none[1];
         Segment s = read_segment(w, i, none, 0);
-        if (s.ok && w.l7pool.acked(e.l7_slot - 1, s.ack)) {
+        if (s.ok && w.l7pool.acked(w.flows.cold(e).l7_slot - 1, s.ack)) {
             l7_release(w, e);
             e.l7 = static_cast<uint8_t>(L7State::None);
         }
@@ -243,8 +246,8 @@ bool stage_l7(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, boo
 void l7_rebind(WorkerCtx& w, const PolicyTables* t, FlowEntry& e) {
     const auto state = static_cast<L7State>(e.l7);
     if (state == L7State::None || state == L7State::Denied) return;
-    const uint16_t id = t->l7().id_of_rule(e.rule);
-    e.l7_id = id;
+    const uint16_t id = t->l7().id_of_rule(w.flows.cold(e).rule);
+    w.flows.cold(e).l7_id = id;
     if (id == kNoL7) {
         l7_release(w, e);
         e.l7 = static_cast<uint8_t>(L7State::None);

@@ -66,13 +66,14 @@ void settle_new(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigned c, 
         }
         return;
     }
-    flow_store_decision(*e, s, d, dec, t->generation());
-    std::memcpy(e->init_src_mac, m.src_mac, 6);
-    std::memcpy(e->init_dst_mac, m.dst_mac, 6);
-    e->init_sport = m.sport;
-    e->init_dport = m.dport;
-    e->init_side = static_cast<uint8_t>(side);
-    e->init_is_a = w.ps[i].src_is_a;
+    flow_store_decision(w, *e, s, d, dec, t->generation());
+    FlowCold& fc = w.flows.cold(*e);
+    std::memcpy(fc.init_src_mac, m.src_mac, 6);
+    std::memcpy(fc.init_dst_mac, m.dst_mac, 6);
+    fc.init_sport = m.sport;
+    fc.init_dport = m.dport;
+    e->mac_fp = w.flows.mac_fp(m.src_mac, m.dst_mac);
+    e->set_init(side, w.ps[i].src_is_a);
     e->tcp = TcpState::SynSent;
     e->expires = now + w.to.for_entry(*e);
     w.stats->inc(kCtrNewFlows);

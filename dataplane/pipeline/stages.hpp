@@ -38,9 +38,12 @@ void l7_release(WorkerCtx& w, FlowEntry& e);
 // Housekeeping: verdict timeouts of held slots.
 void l7_sweep(WorkerCtx& w, uint64_t now);
 
-// Stores a classification result in a flow entry.
-void flow_store_decision(FlowEntry& e, const Ident& s, const Ident& d, const FlowDecision& dec,
-                         uint64_t generation);
+// Stores a classification result in a flow entry (hot line and cold half)
+// with its counter slots.
+void flow_store_decision(WorkerCtx& w, FlowEntry& e, const Ident& s, const Ident& d,
+                         const FlowDecision& dec, uint64_t generation);
+// Resolves the entry's cached counter slots from its cold half and w.map.
+void flow_cache_slots(WorkerCtx& w, FlowEntry& e);
 
 // Whether a class lets traffic through when its flow cannot be tracked.
 inline bool fails_open(const PolicyTables* t, uint16_t class_id) {

@@ -114,14 +114,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreStats {
         if (cls_slot < kMaxClassSlots && proto < kL7Protocols)
             bump(l7[cls_slot][proto][static_cast<unsigned>(o)], 1);
     }
-    void latency(Path p, uint16_t cls_slot, uint64_t ns) {
+    // `k` packets of one burst that took `ns` (they leave together).
+    void latency(Path p, uint16_t cls_slot, uint64_t ns, uint64_t k = 1) {
         const unsigned pi = static_cast<unsigned>(p);
         const unsigned b = stats::hist_index(ns);
-        bump(hist[pi].counts[b], 1);
-        bump(hist[pi].sum_ns, ns);
+        bump(hist[pi].counts[b], k);
+        bump(hist[pi].sum_ns, ns * k);
         if (cls_slot < kHistClassSlots) {
-            bump(cls_hist[cls_slot][pi].counts[b], 1);
-            bump(cls_hist[cls_slot][pi].sum_ns, ns);
+            bump(cls_hist[cls_slot][pi].counts[b], k);
+            bump(cls_hist[cls_slot][pi].sum_ns, ns * k);
         }
     }
 };

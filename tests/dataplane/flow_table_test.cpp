@@ -67,11 +67,11 @@ TEST_CASE("Insert, lookup, reply match, remove") {
     FlowEntry* e = t.insert(req.k, req.h, 100);
     REQUIRE(e);
     e->expires = 1000;
-    e->init_is_a = req.fwd;
+    e->set_init(0, req.fwd);
     CHECK(t.size() == 1);
     FlowEntry* found = t.lookup(rep.k, rep.h, 200);
     REQUIRE(found == e);
-    CHECK((rep.fwd == (found->init_is_a != 0)) == false);  // the reply is not from the initiator
+    CHECK((rep.fwd == found->init_is_a()) == false);  // the reply is not from the initiator
     t.remove(e);
     CHECK(t.size() == 0);
     CHECK(t.lookup(req.k, req.h, 200) == nullptr);
@@ -85,7 +85,7 @@ TEST_CASE("Bulk lookup mixes hits and misses in order") {
         FlowEntry* e = t.insert(ks[i].k, ks[i].h, 0);
         REQUIRE(e);
         e->expires = 100;
-        e->rule = uint32_t(i);
+        t.cold(*e).rule = uint32_t(i);
     }
     std::vector<const FlowKey*> kp;
     std::vector<uint64_t> hs;
@@ -98,7 +98,7 @@ TEST_CASE("Bulk lookup mixes hits and misses in order") {
     for (size_t i = 0; i < ks.size(); ++i) {
         if (i % 2 == 0) {
             REQUIRE(out[i]);
-            CHECK(out[i]->rule == i);
+            CHECK(t.cold(*out[i]).rule == i);
         } else {
             CHECK(out[i] == nullptr);
         }
@@ -220,4 +220,49 @@ TEST_CASE("Fragment memory: later fragments find their first, until the TTL") {
     CHECK(ft.find(later, 150) == nullptr);
     later.frag_id = 43;
     CHECK(ft.find(later, 120) == nullptr);
+}
+
+TEST_CASE("Fast path v2 layout: one line per entry, <= 128 B per flow at 1 M flows") {
+    STATIC_REQUIRE(sizeof(FlowEntry) == 64);
+    STATIC_REQUIRE(alignof(FlowEntry) == 64);
+    const double per_flow = double(FlowTable::bytes_for(1000000)) / 1e6;
+    CHECK(per_flow <= 128.0);
+}
+
+TEST_CASE("The MAC-pair fingerprint is keyed per table and sees every bit of both MACs") {
+    FlowTable t1(64), t2(64);
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x0a}, b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+    const uint32_t f = t1.mac_fp(a, b);
+    CHECK(f == t1.mac_fp(a, b));
+    CHECK(f != t1.mac_fp(b, a));  // the pair is ordered (initiator, responder)
+    CHECK(f != t2.mac_fp(a, b));  // another key (2^-32 chance of a false failure)
+    unsigned changed = 0;
+    for (unsigned bit = 0; bit < 96; ++bit) {
+        uint8_t x[6], y[6];
+        std::memcpy(x, a, 6);
+        std::memcpy(y, b, 6);
+        (bit < 48 ? x : y)[(bit % 48) / 8] ^= uint8_t(1u << (bit % 8));
+        changed += t1.mac_fp(x, y) != f;
+    }
+    CHECK(changed == 96);
+}
+
+TEST_CASE("Freed entries are reused (free list through the cold halves)") {
+    FlowTable t(16);
+    std::vector<Keyed> ks;
+    for (uint16_t p = 0; p < 64; ++p) ks.emplace_back(pkt(kA, kB, uint16_t(3000 + p), 80));
+    // Fill, free all, fill again: every insert must succeed both times.
+    for (int round = 0; round < 3; ++round) {
+        std::vector<FlowEntry*> es;
+        for (unsigned i = 0; i < t.capacity(); ++i) {
+            FlowEntry* e = t.insert(ks[i].k, ks[i].h, 0);
+            REQUIRE(e);
+            e->expires = 100;
+            CHECK(t.cold(*e).rule == 0);  // a fresh cold half, whatever the list held
+            es.push_back(e);
+        }
+        CHECK(t.insert(ks[40].k, ks[40].h, 0) == nullptr);
+        for (FlowEntry* e : es) t.remove(e);
+        CHECK(t.size() == 0);
+    }
 }

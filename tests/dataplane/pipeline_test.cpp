@@ -4,6 +4,7 @@
 // its per-source rate limit, aging. Time is explicit: hz = 1 MHz.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -379,4 +380,78 @@ TEST_CASE("A new SYN on a closed connection starts a new flow") {
     r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x04)});  // RST
     CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
     CHECK(r.ctr(kCtrNewFlows) == 2);
+}
+
+// Fast path v2 keeps only a keyed fingerprint of the MAC pair in the flow's
+// hot line; the exact source-MAC check on the cold half keeps the old rules.
+TEST_CASE("A new destination MAC with the right source MAC still rides the flow") {
+    Rig r;
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    auto via_other_hop = tcp4(kPump, kSrv, 40000, 443, 0x10);
+    via_other_hop[5] ^= 0x33;  // destination MAC (e.g. a router failover)
+    CHECK(r.run(0, {via_other_hop}).size() == 1);
+    auto reply_to_other = tcp4(kSrv, kPump, 443, 40000, 0x10);
+    reply_to_other[5] ^= 0x33;
+    CHECK(r.run(1, {reply_to_other}).size() == 1);
+    CHECK(r.drops(Reason::FlowMacMismatch) == 0);
+}
+
+TEST_CASE("A group-MAC flow learns its responder's MAC, then holds it") {
+    Rig r;
+    const uint8_t group[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x05};
+    auto to_group = [&](std::vector<uint8_t> f) {
+        std::memcpy(f.data(), group, 6);
+        return f;
+    };
+    REQUIRE(r.run(0, {to_group(tcp4(kPump, kSrv, 40000, 443, 0x02))}).size() == 1);
+    // The first reply teaches the responder's MAC; later replies must match it.
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x10)}).size() == 1);
+    auto other = tcp4(kSrv, kPump, 443, 40000, 0x10);
+    other[11] ^= 0x40;
+    CHECK(r.run(1, {other}).empty());
+    CHECK(r.drops(Reason::FlowMacMismatch) == 1);
+    // The initiator still sends to the group: accepted on its source MAC.
+    CHECK(r.run(0, {to_group(tcp4(kPump, kSrv, 40000, 443, 0x10))}).size() == 1);
+    CHECK(r.drops(Reason::FlowMacMismatch) == 1);
+}
+
+TEST_CASE("Established packets count into their class and rule (cached slots)") {
+    Rig r;
+    r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)});
+    const uint64_t c0 = r.cls("pump", V::Allowed);
+    for (int k = 0; k < 5; ++k) {
+        r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x10)});
+        r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x10)});
+    }
+    CHECK(r.cls("pump", V::Allowed) == c0 + 10);
+    CHECK(r.rule("pump/https") == 11);
+}
+
+TEST_CASE("Burst latency: one update per (path, class) equals per-packet recording") {
+    Rig r;
+    LcoreStats* ref = alloc_lcore_stats();
+    std::vector<PktTag> tags;
+    for (unsigned i = 0; i < 64; ++i)  // 12 distinct pairs: more than the run table holds
+        tags.push_back(PktTag{uint8_t(i % 4), uint16_t(i % 3 == 0 ? kNoSlot : (i * 7) % 12)});
+    for (const auto& tg : tags) ref->latency(Path(tg.path), tg.cls_slot, 4321);
+    record_burst_latency(r.w, tags.data(), uint16_t(tags.size()), 4321);
+    CHECK(std::memcmp(ref->hist, r.w.stats->hist, sizeof(ref->hist)) == 0);
+    CHECK(std::memcmp(ref->cls_hist, r.w.stats->cls_hist, sizeof(ref->cls_hist)) == 0);
+    free_lcore_stats(ref);
+}
+
+TEST_CASE(
+    "A flow decided before its generation's counter map arrives counts once the map is there") {
+    Rig r;
+    CounterMapPublisher late;  // a reload in progress: no map for these tables yet
+    r.w.maps = &late;
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x02)}).size() == 1);
+    CHECK(r.cls("pump", V::Allowed) == 0);
+    late.publish(std::make_unique<CounterMap>(r.reg.map_for(r.t1.policy())));
+    CHECK(r.run(1, {tcp4(kSrv, kPump, 443, 40000, 0x12)}).size() == 1);
+    CHECK(r.run(0, {tcp4(kPump, kSrv, 40000, 443, 0x10)}).size() == 1);
+    CHECK(r.cls("pump", V::Allowed) == 2);
+    CHECK(r.rule("pump/https") == 2);
 }
