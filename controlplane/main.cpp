@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     // The staged policy (issue 13 part 3): its own watcher and reloader; a bad
     // staged policy is reported and never reaches the enforced pipeline.
     std::unique_ptr<cp::StagedReloader> staged;
-    std::unique_ptr<cp::PolicyWatcher> staged_watcher;
+    std::unique_ptr<cp::PolicyWatcher> staged_watcher, staged_refs_watcher;
     auto staged_metrics = std::make_shared<cp::StagedLoadMetrics>();
     if (!opt.staged_policy_dir.empty() || !opt.staged_policy_branch.empty()) {
         cp::StagedConfig sc;
@@ -198,8 +198,21 @@ int main(int argc, char** argv) {
         exposer->RegisterCollectable(staged_metrics);
         staged_watcher = std::make_unique<cp::PolicyWatcher>(
             io, sc.dir, std::chrono::milliseconds(opt.debounce_ms));
-        if (!sc.branch.empty())  // a commit or merge moves the branch's ref
-            if (auto gd = policy::git::git_dir(sc.dir)) staged_watcher->watch_git_dir(*gd);
+        if (!sc.branch.empty())  // a checkout, merge or reset moves HEAD/index
+            if (auto gd = policy::git::git_dir(sc.dir)) {
+                staged_watcher->watch_git_dir(*gd);
+                // A commit to the staged branch (not checked out) only moves
+                // refs/heads/BRANCH: watch the refs too (packed refs: above).
+                staged_refs_watcher = std::make_unique<cp::PolicyWatcher>(
+                    io, *gd / "refs" / "heads", std::chrono::milliseconds(opt.debounce_ms));
+                staged_refs_watcher->on_change = [&](const std::string& why) {
+                    staged->request("staged branch moved: " + why);
+                };
+                if (auto err = staged_refs_watcher->start()) {
+                    wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+                    return 1;
+                }
+            }
         staged_watcher->on_change = [&](const std::string& why) {
             staged->request("staged policy changed: " + why);
         };
@@ -272,6 +285,7 @@ int main(int argc, char** argv) {
             startup.cancel();
             if (watcher) watcher->stop();
             if (staged_watcher) staged_watcher->stop();
+            if (staged_refs_watcher) staged_refs_watcher->stop();
             if (follower) follower->stop();
             audit->tick(std::chrono::steady_clock::now(), true);  // flush pending summaries
             client.stop();

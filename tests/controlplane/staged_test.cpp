@@ -15,6 +15,7 @@
 #include "fake_dataplane.hpp"
 #include "fake_snapshot.hpp"
 #include "flow_record.hpp"
+#include "options.hpp"
 #include "policy/git.hpp"
 #include "staged_metrics.hpp"
 #include "staged_reloader.hpp"
@@ -268,4 +269,31 @@ TEST_CASE("staged audit: a difference is its own event type with both policies' 
     cp::FlowRecord rec(d.path);
     rec.ingest(batch);
     CHECK(rec.size() == 0);
+}
+
+TEST_CASE("staged options: a directory or a branch of --policy, not both", "[staged][options]") {
+    auto parse = [](std::vector<std::string> a, std::optional<std::string>& err) {
+        a.insert(a.begin(), "wardgate-controlplane");
+        std::vector<char*> argv;
+        for (auto& s : a) argv.push_back(s.data());
+        cp::Options o;
+        err = cp::parse_options(int(argv.size()), argv.data(), o);
+        return o;
+    };
+    std::optional<std::string> err;
+    auto o = parse({"--policy", "/p", "--staged-policy-dir", "/s"}, err);
+    CHECK_FALSE(err);
+    CHECK(o.staged_policy_dir == "/s");
+    o = parse({"--policy", "/p", "--staged-policy-branch", "learned"}, err);
+    CHECK_FALSE(err);
+    CHECK(o.staged_policy_branch == "learned");
+    parse({"--staged-policy-branch", "learned"}, err);
+    CHECK(err ==
+          std::optional<std::string>("--staged-policy-branch needs --policy DIR (a git checkout)"));
+    parse({"--policy", "/p", "--staged-policy-dir", "/s", "--staged-policy-branch", "b"}, err);
+    CHECK(err == std::optional<std::string>(
+                     "--staged-policy-dir and --staged-policy-branch exclude each other"));
+    const std::string help = cp::usage();
+    for (const char* f : {"--staged-policy-dir", "--staged-policy-branch"})
+        CHECK(help.find(std::string("  ") + f + " ") != std::string::npos);
 }
