@@ -135,6 +135,8 @@ std::optional<std::string> Dataplane::init() {
         w->burst = opt_.burst;
         w->stop = &stop_;
         w->holder = holder_.get();
+        w->staged = staged_.get();
+        ctx->staged = &staged_->worker(q);
         w->ctx = ctx.get();
         w->latch = opt_.test_hooks ? &latch_ : nullptr;
         w->ws = ws.get();

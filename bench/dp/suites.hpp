@@ -28,5 +28,7 @@ nlohmann::json suite_reload(const SuiteContext& c);
 // Protocol inspection: new constrained vs unconstrained flows, first payload
 // per protocol, established packets after the verdict.
 nlohmann::json suite_l7(const SuiteContext& c);
+// Staged policy: new-flow cycles with and without a staged policy, same run.
+nlohmann::json suite_staged(const SuiteContext& c);
 
 }  // namespace wg::bench
