@@ -1,8 +1,12 @@
-// wardgate learn --policy DIR (--pcap FILE | --audit FILE)... --out OUT:
+// wardgate learn --policy DIR (--pcap FILE | --audit FILE)... --out OUT [--patch FILE]:
 // proposes the rules that would let the observed traffic through, as a copy
 // of the policy directory with the learned rules (and their evidence)
 // inserted, ready for a git branch and review (docs/policy-lifecycle.md).
-// Nothing is applied: the output is a proposal.
+// Nothing is applied: the output is a proposal. --patch writes it as a
+// unified diff against DIR too (or only).
+#include <stdlib.h>
+
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 
@@ -11,6 +15,7 @@
 #include "lifecycle/capture.hpp"
 #include "lifecycle/learn.hpp"
 #include "lifecycle/sides.hpp"
+#include "lifecycle/tree_patch.hpp"
 #include "policy/compiler.hpp"
 #include "policy/loader.hpp"
 
@@ -43,12 +48,16 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
            "(learned-flows.json, kept from the audit events it drains)");
     ot.str({"--out"}, "OUT", outdir,
            "directory to write the proposal to (a copy of DIR with the learned rules)");
+    std::string patch;
+    ot.str({"--patch"}, "FILE", patch,
+           "also (or, without --out, only) write the proposal as a unified diff\n"
+           "against DIR: `git apply FILE` in DIR gives the --out tree");
     std::vector<std::string> pos;
     if (int rc = parse_args(ot, "learn", args, &pos, out, err); rc >= 0) return rc;
-    if (!pos.empty() || dir.empty() || outdir.empty() ||
+    if (!pos.empty() || dir.empty() || (outdir.empty() && patch.empty()) ||
         (pcaps.empty() && audits.empty() && live.empty())) {
-        err << "wardgate learn: --policy DIR, --out OUT and at least one --pcap, --audit or "
-               "--live expected\n"
+        err << "wardgate learn: --policy DIR, --out OUT (or --patch FILE) and at least one "
+               "--pcap, --audit or --live expected\n"
             << ot.help();
         return kExitUsage;
     }
@@ -116,12 +125,49 @@ int learn(const Args& args, std::ostream& out, std::ostream& err) {
             << "\n";
     }
     std::string summary;
+    // --patch without --out: the tree goes to a scratch directory, removed after.
+    std::string scratch;
+    if (outdir.empty()) {
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "wardgate-learn.XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) {
+            err << "wardgate learn: cannot create a scratch directory\n";
+            return kExitUsage;
+        }
+        scratch = tmpl;
+        outdir = scratch + "/proposal";
+    }
+    struct Cleanup {
+        std::string d;
+        ~Cleanup() {
+            std::error_code ec;
+            if (!d.empty()) std::filesystem::remove_all(d, ec);
+        }
+    } cleanup{scratch};
     if (auto e = learner.write(dir, outdir, summary); !e.empty()) {
         err << "wardgate learn: " << e << "\n";
         return kExitFindings;
     }
-    out << summary << "proposal written to " << outdir
-        << ": review it (git diff), then wardgate lint and wardgate replay it\n";
+    if (!patch.empty()) {
+        std::string perr;
+        const std::string diff = lifecycle::tree_diff(dir, outdir, perr);
+        if (!perr.empty()) {
+            err << "wardgate learn: " << perr << "\n";
+            return kExitFindings;
+        }
+        std::ofstream pf(patch, std::ios::binary | std::ios::trunc);
+        pf << diff;
+        pf.close();
+        if (!pf) {
+            err << "wardgate learn: cannot write " << patch << "\n";
+            return kExitUsage;
+        }
+    }
+    out << summary;
+    if (scratch.empty()) out << "proposal written to " << outdir;
+    if (!patch.empty()) out << (scratch.empty() ? ", " : "") << "patch written to " << patch;
+    out << ": review it (git diff" << (patch.empty() ? "" : " / git apply --stat")
+        << "), then wardgate lint and wardgate replay it\n";
     return kExitOk;
 }
 

@@ -121,6 +121,20 @@ std::string format_audit_event(const mgmt::AuditEvent& e, const policy::Compiled
     return dump(j);
 }
 
+std::string format_staged_event(const mgmt::AuditEvent& e, const policy::CompiledPolicy* p,
+                                const policy::CompiledPolicy* sp, const std::string& gateway) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(format_audit_event(e, p, gateway));
+    j["event_type"] = e.staged == uint8_t(stats::StagedDifference::WouldDeny)
+                          ? "staged_would_deny"
+                          : "staged_would_allow";
+    j["staged_src_class"] = class_name(sp, e.staged_src_class);
+    j["staged_dest_class"] = class_name(sp, e.staged_dst_class);
+    j["staged_rule"] = rule_name(sp, e.staged_rule);
+    j["staged_policy_generation"] = e.staged_generation;
+    j["staged_policy_commit"] = sp ? sp->commit : "";
+    return dump(j);
+}
+
 AuditLog::AuditLog(AuditConfig cfg, const PolicyBook* book) : cfg_(std::move(cfg)), book_(book) {
     if (cfg_.gateway.empty()) cfg_.gateway = host_name();
 }
@@ -245,6 +259,19 @@ void AuditLog::ingest(const mgmt::AuditBatch& batch, Clock::time_point now) {
         if (e.generation != cached_gen) {
             cached = book_ ? book_->find(e.generation) : nullptr;
             cached_gen = e.generation;
+        }
+        if (e.staged) {
+            // Not a verdict: neither the per-pair denial counts nor the
+            // per-source budget of real denials (the dataplane limits these
+            // with a limiter of their own).
+            auto sp = staged_book_ ? staged_book_->find(e.staged_generation) : nullptr;
+            if (emit(format_staged_event(e, cached.get(), sp.get(), cfg_.gateway), LOG_NOTICE)) {
+                std::lock_guard lk(mu_);
+                ++written_[e.staged == uint8_t(stats::StagedDifference::WouldDeny)
+                               ? "staged_would_deny"
+                               : "staged_would_allow"];
+            }
+            continue;
         }
         {
             std::lock_guard lk(mu_);

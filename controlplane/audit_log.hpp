@@ -48,6 +48,12 @@ struct AuditConfig {
 // classes, zones and rules are then given as "#<id>".
 std::string format_audit_event(const mgmt::AuditEvent& e, const policy::CompiledPolicy* p,
                                const std::string& gateway);
+// A staged-policy difference (e.staged != 0, issue 13 part 3): event_type
+// "staged_would_deny" / "staged_would_allow", the enforced verdict and
+// classes as above, plus the staged policy's view (`sp`, may be null):
+// staged_src_class, staged_dest_class, staged_rule, staged_policy_generation.
+std::string format_staged_event(const mgmt::AuditEvent& e, const policy::CompiledPolicy* p,
+                                const policy::CompiledPolicy* sp, const std::string& gateway);
 std::string format_time_ns(uint64_t unix_ns);
 std::string ip_to_string(uint8_t family, const std::array<uint8_t, 16>& addr);
 
@@ -63,6 +69,8 @@ class AuditLog : public prometheus::Collectable {
     void ingest(const mgmt::AuditBatch& batch, Clock::time_point now = Clock::now());
     // Emits due suppression summaries; call periodically.
     void tick(Clock::time_point now = Clock::now(), bool force = false);
+    // Names the staged classes of staged-difference events (not owned).
+    void set_staged_book(const PolicyBook* b) { staged_book_ = b; }
     // Lines also go here (tests).
     std::function<void(const std::string&)> sink;
 
@@ -84,6 +92,7 @@ class AuditLog : public prometheus::Collectable {
 
     AuditConfig cfg_;
     const PolicyBook* book_;
+    const PolicyBook* staged_book_ = nullptr;
     // Unbuffered: each record is one write(2) on an O_APPEND descriptor, so a
     // failure (ENOSPC) is seen for the record it loses, not later by a flush
     // that nobody checks.

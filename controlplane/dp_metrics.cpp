@@ -6,6 +6,7 @@
 
 #include "latency_buckets.hpp"
 #include "metric_util.hpp"
+#include "staged_metrics.hpp"
 #include "stats/latency_histogram.hpp"
 
 namespace wg::cp {
@@ -181,6 +182,8 @@ std::vector<MetricFamily> DataplaneCollector::render(const mgmt::Status& status,
                             static_cast<double>(c.counts[o]));
         out.push_back(std::move(l7f));
     }
+
+    render_staged(status, snap, out);  // staged policy differences (issue 13)
 
     // --- flow table, mempool -------------------------------------------------
     const auto* fte = find(snap.gauges, "flow_table_entries");

@@ -47,6 +47,7 @@ FlowRecord::~FlowRecord() {
 
 void FlowRecord::ingest(const mgmt::AuditBatch& b, Clock::time_point now) {
     for (const auto& e : b.events) {
+        if (e.staged) continue;  // a staged policy's opinion, not an observed denial
         const uint16_t dport = (e.proto == 6 || e.proto == 17) ? e.dport : 0;
         Key k{e.family, e.src, e.dst, e.proto, dport, e.vlan};
         auto it = recs_.find(k);

@@ -36,6 +36,8 @@
 #include "reload_metrics.hpp"
 #include "reloader.hpp"
 #include "resync.hpp"
+#include "staged_metrics.hpp"
+#include "staged_reloader.hpp"
 #include "state_file.hpp"
 #include "stats_poller.hpp"
 
@@ -80,7 +82,9 @@ int main(int argc, char** argv) {
     acfg.burst = opt.audit_burst;
     acfg.summary_interval = std::chrono::seconds(opt.audit_summary_s);
     acfg.gateway = opt.gateway_name;
+    auto staged_book = std::make_shared<cp::PolicyBook>();
     auto audit = std::make_shared<cp::AuditLog>(acfg, book.get());
+    audit->set_staged_book(staged_book.get());
     if (auto err = audit->open()) {
         wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
         return 1;
@@ -174,6 +178,54 @@ int main(int argc, char** argv) {
             << "watching " << opt.policy_dir;
     }
 
+    // The staged policy (issue 13 part 3): its own watcher and reloader; a bad
+    // staged policy is reported and never reaches the enforced pipeline.
+    std::unique_ptr<cp::StagedReloader> staged;
+    std::unique_ptr<cp::PolicyWatcher> staged_watcher, staged_refs_watcher;
+    auto staged_metrics = std::make_shared<cp::StagedLoadMetrics>();
+    if (!opt.staged_policy_dir.empty() || !opt.staged_policy_branch.empty()) {
+        cp::StagedConfig sc;
+        sc.dir = opt.staged_policy_branch.empty() ? opt.staged_policy_dir : opt.policy_dir;
+        sc.branch = opt.staged_policy_branch;
+        sc.view = std::filesystem::path(opt.state_dir) / "staged-view";
+        cp::CompileFn compile = cp::compile_policy_dir;
+        if (!opt.gateway.empty())
+            compile = [gw = opt.gateway](const std::filesystem::path& d) {
+                return cp::compile_gateway_view(d, gw);
+            };
+        staged = std::make_unique<cp::StagedReloader>(io, client, sc, compile, staged_book.get());
+        staged->on_done = [&](const cp::StagedState& st) { staged_metrics->update(st); };
+        exposer->RegisterCollectable(staged_metrics);
+        staged_watcher = std::make_unique<cp::PolicyWatcher>(
+            io, sc.dir, std::chrono::milliseconds(opt.debounce_ms));
+        if (!sc.branch.empty())  // a checkout, merge or reset moves HEAD/index
+            if (auto gd = policy::git::git_dir(sc.dir)) {
+                staged_watcher->watch_git_dir(*gd);
+                // A commit to the staged branch (not checked out) only moves
+                // refs/heads/BRANCH: watch the refs too (packed refs: above).
+                staged_refs_watcher = std::make_unique<cp::PolicyWatcher>(
+                    io, *gd / "refs" / "heads", std::chrono::milliseconds(opt.debounce_ms));
+                staged_refs_watcher->on_change = [&](const std::string& why) {
+                    staged->request("staged branch moved: " + why);
+                };
+                if (auto err = staged_refs_watcher->start()) {
+                    wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+                    return 1;
+                }
+            }
+        staged_watcher->on_change = [&](const std::string& why) {
+            staged->request("staged policy changed: " + why);
+        };
+        if (auto err = staged_watcher->start()) {
+            wg::log::Line(wg::log::Level::Err, "controlplane") << *err;
+            return 1;
+        }
+        wg::log::Line(wg::log::Level::Notice, "controlplane.staged")
+            << "staging "
+            << (sc.branch.empty() ? sc.dir.string()
+                                  : "branch " + sc.branch + " of " + sc.dir.string());
+    }
+
     // Who reacts to what, in one place: each event has one handler chain.
     cp::Resync resync(reloader.get());
     cp::StatsPoller stats(io, client, *dp_collector, std::chrono::milliseconds(opt.poll_ms));
@@ -191,6 +243,7 @@ int main(int argc, char** argv) {
     client.on_connect = [&] {
         drainer.on_connect();
         resync.on_connect();
+        if (staged) staged->on_connect();  // a restarted dataplane has no staged policy
     };
     client.on_disconnect = [&] { dp_collector->set_down(); };
     if (reloader) {
@@ -209,11 +262,12 @@ int main(int argc, char** argv) {
         signals.async_wait([&](boost::system::error_code ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
+                if (staged) staged->request("SIGHUP");
                 if (follower)
                     follower->poke();  // fetch now, then reload
                 else if (reloader)
                     reloader->request("SIGHUP");
-                else
+                else if (!staged)
                     wg::log::Line(wg::log::Level::Warning, "controlplane")
                         << "SIGHUP ignored (no --policy)";
                 wait_signal();
@@ -230,6 +284,8 @@ int main(int argc, char** argv) {
             drainer.stop();
             startup.cancel();
             if (watcher) watcher->stop();
+            if (staged_watcher) staged_watcher->stop();
+            if (staged_refs_watcher) staged_refs_watcher->stop();
             if (follower) follower->stop();
             audit->tick(std::chrono::steady_clock::now(), true);  // flush pending summaries
             client.stop();

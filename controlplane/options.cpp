@@ -50,6 +50,11 @@ void add_options(opt::Table& t, Options& o) {
           "SSH allowed-signers file (gpg.ssh.allowedSignersFile) for\n--require-signed");
     t.str({"--gpg-home"}, "DIR", o.gpg_home,
           "GnuPG home whose keyring holds the allowed OpenPGP keys");
+    t.str({"--staged-policy-dir"}, "DIR", o.staged_policy_dir,
+          "staged policy directory: judged next to the enforced policy for\nnew flows, "
+          "differences counted (never enforced)");
+    t.str({"--staged-policy-branch"}, "BRANCH", o.staged_policy_branch,
+          "stage this branch of --policy's git repository (promote it by\nmerging it)");
     t.flag({"--help", "-h"}, o.help, "this text");
 }
 
@@ -83,6 +88,10 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o) {
         return std::string("--require-signed needs --policy-git URL");
     if (o.require_signed && o.allowed_signers.empty() && o.gpg_home.empty())
         return std::string("--require-signed needs --allowed-signers FILE and/or --gpg-home DIR");
+    if (!o.staged_policy_dir.empty() && !o.staged_policy_branch.empty())
+        return std::string("--staged-policy-dir and --staged-policy-branch exclude each other");
+    if (!o.staged_policy_branch.empty() && o.policy_dir.empty())
+        return std::string("--staged-policy-branch needs --policy DIR (a git checkout)");
     if (o.gateway_name.empty()) o.gateway_name = o.gateway;
     if (o.metrics_addr.find(':') == std::string::npos)
         return std::string("--metrics wants ADDR:PORT");

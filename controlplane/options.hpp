@@ -36,6 +36,11 @@ struct Options {
     bool require_signed = false;
     std::string allowed_signers;  // SSH allowed-signers file
     std::string gpg_home;         // GnuPG home holding the allowed OpenPGP keys
+    // Staged policy (issue 13 part 3, docs/policy-lifecycle.md): a second
+    // directory, or a branch of --policy's git repository, evaluated by the
+    // dataplane next to the enforced policy for new flows.
+    std::string staged_policy_dir;
+    std::string staged_policy_branch;
     bool help = false;
 };
 

@@ -49,6 +49,7 @@ Dataplane::Dataplane(Options o) : opt_(std::move(o)) {}
 Dataplane::~Dataplane() {
     mgmt_.stop();
     holder_.reset();  // workers are stopped (offline) by now
+    staged_.reset();
     for (auto* r : audit_rings_) rte_ring_free(r);
     if (ports_started_) {
         // Stopping and closing flushes what some PMDs buffer (net_pcap's
@@ -95,6 +96,8 @@ std::optional<std::string> Dataplane::init() {
     latch_.rx_limit.store(opt_.pause_after);
     holder_ = std::make_unique<PolicyHolder>(nq);
     holder_->set_socket(static_cast<int>(rte_socket_id()));
+    staged_ = std::make_unique<staged::Staged>(nq);
+    staged_->holder().set_socket(static_cast<int>(rte_socket_id()));
     for (uint16_t q = 0; q < nq; ++q) {
         auto ctx = std::make_unique<WorkerCtx>(q, opt_.flows, rte_get_tsc_hz());
         std::string err;
@@ -102,6 +105,8 @@ std::optional<std::string> Dataplane::init() {
         if (!ring) return err;
         audit_rings_.push_back(ring);
         ctx->audit = ring;
+        staged_->worker(q).audit = ring;  // staged differences share the ring, not the limiter
+        staged_->worker(q).tsc_hz = rte_get_tsc_hz();
         ctx->maps = &maps_;
         safety::WorkerSafetyConfig scfg;
         const uint64_t hz = rte_get_tsc_hz();
@@ -130,6 +135,8 @@ std::optional<std::string> Dataplane::init() {
         w->burst = opt_.burst;
         w->stop = &stop_;
         w->holder = holder_.get();
+        w->staged = staged_.get();
+        ctx->staged = &staged_->worker(q);
         w->ctx = ctx.get();
         w->latch = opt_.test_hooks ? &latch_ : nullptr;
         w->ws = ws.get();
@@ -245,6 +252,11 @@ void Dataplane::run() {
     // thread, so Status, Stats and the audit drain keep being answered.
     mgmt_.set_slow(mgmt::MsgType::LoadPolicyRequest,
                    [this](const mgmt::Frame& f, const Peer&) { return load_request(f); });
+    // A staged policy builds the same tables: the same thread, so loads stay
+    // serialised with each other.
+    mgmt_.set_slow(mgmt::MsgType::StagedPolicyRequest, [this](const mgmt::Frame& f, const Peer&) {
+        return MgmtFinish([r = staged_frame(f)] { return r; });
+    });
     mgmt_.start([this](const mgmt::Frame& f, const Peer& p) { return handle(f, p); });
     const unsigned main_lc = rte_get_main_lcore();
     bool main_is_worker = false;
@@ -346,6 +358,8 @@ LoadResult Dataplane::load_policy(std::span<const uint8_t> image) {
     LoadResult r = holder_->load_policy(p);
     // Old maps are freed only once no old tables can still be in use.
     if (published) maps_.settle(r.ok, holder_->parked() == 0, prev);
+    // Class names of the staged differences (docs/policy-lifecycle.md).
+    if (r.ok) staged_->remember_enforced(r.generation, p);
     return r;
 }
 
@@ -390,6 +404,31 @@ mgmt::Frame Dataplane::audit_frame() {
     batch.lost = lost - audit_lost_seen_;
     audit_lost_seen_ = lost;
     return {mgmt::MsgType::AuditDrainResponse, 0, mgmt::encode(batch)};
+}
+
+mgmt::Frame Dataplane::staged_frame(const mgmt::Frame& req) {
+    mgmt::LoadPolicyResponse resp;
+    bool clear = false;
+    try {
+        auto image = mgmt::staged_policy_image_view(req.payload, clear);
+        if (clear) {
+            staged_->clear();
+            resp.ok = true;
+        } else {
+            LoadResult r = staged_->load(image);
+            resp.ok = r.ok;
+            resp.error = r.error;
+        }
+    } catch (const std::exception& e) {
+        resp.error = std::string("malformed staged-policy request: ") + e.what();
+    }
+    resp.generation = staged_->generation();
+    wg::log::logf(resp.ok ? wg::log::Level::Notice : wg::log::Level::Err, "dataplane.staged",
+                  "staged policy %s: staged generation %lu%s%s",
+                  clear ? "cleared" : (resp.ok ? "accepted" : "rejected"),
+                  static_cast<unsigned long>(resp.generation), resp.ok ? "" : ": ",
+                  resp.error.c_str());
+    return {mgmt::MsgType::StagedPolicyResponse, req.request_id, mgmt::encode(resp)};
 }
 
 mgmt::Frame Dataplane::test_hook_frame(const mgmt::Frame& req) {
@@ -442,6 +481,8 @@ mgmt::Frame Dataplane::handle(const mgmt::Frame& req, const Peer&) {
             return audit_frame();
         case mgmt::MsgType::TestHookRequest:
             return test_hook_frame(req);
+        case mgmt::MsgType::StagedPolicyRequest:
+            return staged_frame(req);
         default: {
             mgmt::ErrorResponse e{
                 404, "unsupported request type " + std::to_string(static_cast<unsigned>(req.type))};
@@ -525,6 +566,7 @@ mgmt::Frame Dataplane::stats_frame() const {
     }
     snap.gauges.push_back({"policy_generation", holder_ ? holder_->generation() : 0});
     snap.gauges.push_back({"policy_image_rejected", image_rejected_ ? 1u : 0u});
+    if (staged_) staged_->collect(snap.staged, rte_get_tsc_hz(), base_tsc_, base_realtime_ns_);
     append_safety_stats(snap);
     return {mgmt::MsgType::StatsResponse, 0, mgmt::encode(snap)};
 }

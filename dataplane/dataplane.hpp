@@ -21,6 +21,7 @@
 #include "ports.hpp"
 #include "safety/supervisor.hpp"
 #include "safety/worker_safety.hpp"
+#include "staged/staged.hpp"
 #include "stats/counter_map.hpp"
 #include "worker.hpp"
 
@@ -52,6 +53,7 @@ class Dataplane {
     MgmtFinish load_request(const mgmt::Frame& req);
     mgmt::Frame audit_frame();
     mgmt::Frame test_hook_frame(const mgmt::Frame& req);
+    mgmt::Frame staged_frame(const mgmt::Frame& req);  // staged policy load/clear (issue 13)
     void load_start_image();
     uint64_t total_rx() const;
     void append_safety_stats(stats::Snapshot& snap) const;
@@ -66,6 +68,7 @@ class Dataplane {
     std::vector<std::unique_ptr<safety::WorkerSafety>> safeties_;
     std::unique_ptr<safety::Supervisor> sup_;  // after safeties_: destroyed first
     std::unique_ptr<PolicyHolder> holder_;
+    std::unique_ptr<staged::Staged> staged_;  // the staged policy compared for new flows
     SlotRegistry slots_;  // management and slow-request threads, under slots_mu_
     mutable std::mutex slots_mu_;
     CounterMapPublisher maps_;

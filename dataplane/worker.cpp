@@ -9,6 +9,7 @@
 #include "policy/holder.hpp"
 #include "safety/lanes.hpp"
 #include "safety/worker_safety.hpp"
+#include "staged/staged.hpp"
 
 namespace wg::dp {
 namespace {
@@ -123,10 +124,12 @@ int worker_main(void* arg) {
     uint64_t busy = 0;
     size_t replay_pos = 0;
     if (w->holder) w->holder->register_worker(w->wid);
+    if (w->staged) w->staged->holder().register_worker(w->wid);
 
     while (!w->stop->load(std::memory_order_relaxed)) {
         const uint64_t t0 = rte_rdtsc();
         const PolicyTables* t = w->holder ? w->holder->current() : nullptr;
+        w->ctx->staged_tables = w->staged ? w->staged->current() : nullptr;
         bool worked = false;
         const std::string* order = w->replay_order;
         if (order && replay_pos < order->size()) {
@@ -159,8 +162,10 @@ int worker_main(void* arg) {
         __atomic_store_n(&w->busy_cycles, busy, __ATOMIC_RELAXED);
         __atomic_store_n(&w->total_cycles, t1 - start, __ATOMIC_RELAXED);
         if (w->holder) w->holder->quiescent(w->wid);
+        if (w->staged) w->staged->holder().quiescent(w->wid);
     }
     if (w->holder) w->holder->offline(w->wid);
+    if (w->staged) w->staged->holder().offline(w->wid);
     return 0;
 }
 

@@ -23,6 +23,9 @@ namespace wg::dp {
 
 class PolicyHolder;
 struct WorkerCtx;
+namespace staged {
+class Staged;
+}
 
 struct alignas(RTE_CACHE_LINE_SIZE) PortCtr {
     uint64_t rx_pkts = 0, rx_bytes = 0;
@@ -46,6 +49,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerState {
     uint32_t burst = 32;
     const std::atomic<bool>* stop = nullptr;
     PolicyHolder* holder = nullptr;
+    staged::Staged* staged = nullptr;  // staged policy (issue 13 part 3); nullptr: none
     WorkerCtx* ctx = nullptr;
     const RxLatch* latch = nullptr;
     safety::WorkerSafety* ws = nullptr;           // queue guard, overload, stall latch

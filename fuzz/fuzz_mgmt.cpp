@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return -1;
     namespace m = wg::mgmt;
-    constexpr unsigned kTargets = 8;
+    constexpr unsigned kTargets = 9;
     const Span in(data + 1, size - 1);
     switch (data[0] % kTargets) {
         case 0:
@@ -112,6 +112,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         case 7:
             round_trip(in, [](Span s) { return m::decode_test_hook(s); });
+            break;
+        case 8:
+            round_trip(in, [](Span s) { return m::decode_staged_policy_request(s); });
             break;
     }
     return 0;

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
     ab.events.push_back(e);
     put_msg(6, "audit", m::encode(ab));
     put_msg(7, "test-hook", m::encode(m::TestHook{"stall-worker", 250}));
+    put_msg(8, "staged-load", m::encode(m::StagedPolicyRequest{false, {1, 2, 3, 4}}));
+    put_msg(8, "staged-clear", m::encode(m::StagedPolicyRequest{true, {}}));
+    put_msg(6, "audit-staged", m::encode(wg::test::sample_staged_audit_batch()));
+    put_msg(2, "stats-staged", m::encode(wg::test::sample_staged_snapshot()));
 
     // Framed streams: a request and its response back to back, as on the socket.
     Bytes stream = m::encode_frame(m::MsgType::StatusRequest, 1, {});

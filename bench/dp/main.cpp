@@ -1,6 +1,6 @@
 // wg-bench-dp: the in-process dataplane benchmarks (no PMD, one lcore).
 //
-//   wg-bench-dp [--quick] [--suites ceiling,acl,pipeline,flowmem,reload,l7]
+//   wg-bench-dp [--quick] [--suites ceiling,acl,pipeline,flowmem,reload,l7,staged]
 //               [--reps N] [--lcore N] [--mem MB] [--filter SUBSTR] [--out FILE]
 //
 // Brings up EAL without hugepages or PCI, pins itself to one lcore, runs the
@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
     run("l7", wg::bench::suite_l7);
     run("install", wg::bench::suite_install);
     run("workers", wg::bench::suite_workers);
+    run("staged", wg::bench::suite_staged);
 
     const std::string text = j.dump(1);
     if (out.empty()) {

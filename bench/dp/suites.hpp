@@ -32,5 +32,7 @@ nlohmann::json suite_install(const SuiteContext& c);
 nlohmann::json suite_l7(const SuiteContext& c);
 // One worker against two on two lcores at once (suite_workers.cpp).
 nlohmann::json suite_workers(const SuiteContext& c);
+// Staged policy: new-flow cycles with and without a staged policy, same run.
+nlohmann::json suite_staged(const SuiteContext& c);
 
 }  // namespace wg::bench

@@ -34,6 +34,11 @@ enum class MsgType : uint16_t {
     AuditDrainResponse = 8,
     TestHookRequest = 9,  // test-only latches (stall a worker, ...); refused unless enabled
     TestHookResponse = 10,
+    // Added with staged policies (issue 13): an older dataplane answers them
+    // with Error 404 "unsupported request type", which the control plane
+    // reports; the enforced policy is never affected.
+    StagedPolicyRequest = 11,   // load or clear the staged image
+    StagedPolicyResponse = 12,  // a LoadPolicyResponse (generation: the staged one, 0 when cleared)
     Error = 0x7f,
 };
 
@@ -45,6 +50,7 @@ inline constexpr uint32_t kMaxSmallPayload = 64u << 10;
 constexpr uint32_t max_payload_for(MsgType t) {
     switch (t) {
         case MsgType::LoadPolicyRequest:
+        case MsgType::StagedPolicyRequest:
         case MsgType::StatsResponse:
         case MsgType::AuditDrainResponse:
             return kMaxPayload;

@@ -26,6 +26,7 @@ enum class Section : uint16_t {
     // A section of its own so an older control plane skips it and an older
     // dataplane's Workers section decodes unchanged.
     WorkerFlows = 11,
+    Staged = 12,  // staged policy: generation, hash, differences per class pair
 };
 
 void section(Writer& out, Section tag, const Writer& body) {
@@ -198,6 +199,24 @@ std::vector<uint8_t> encode(const stats::Snapshot& s) {
         }
         section(out, Section::L7, w);
     }
+    if (s.staged.generation != 0 || !s.staged.pairs.empty() || s.staged.evaluated != 0) {
+        const auto& g = s.staged;
+        Writer w;
+        w.put<uint64_t>(g.generation);
+        w.put_str(g.hash);
+        w.put_str(g.commit);
+        w.put<uint64_t>(g.evaluated);
+        w.put<uint64_t>(g.overflow);
+        w.put<uint32_t>(static_cast<uint32_t>(g.pairs.size()));
+        for (const auto& p : g.pairs) {
+            for (const auto* n : {&p.enforced_src, &p.enforced_dst, &p.staged_src, &p.staged_dst})
+                w.put_str(*n);
+            for (uint64_t v : {p.enforced_generation, p.staged_generation, p.would_deny,
+                               p.would_allow, p.first_seen_ns})
+                w.put<uint64_t>(v);
+        }
+        section(out, Section::Staged, w);
+    }
     return out.take();
 }
 
@@ -252,6 +271,24 @@ stats::Snapshot decode_stats(std::span<const uint8_t> b) {
                     for (auto& v : c.counts) v = r.get<uint64_t>("l7 counter");
                 }
                 break;
+            case Section::Staged: {
+                auto& g = s.staged;
+                g.generation = r.get<uint64_t>("staged generation");
+                g.hash = r.get_str("staged hash", 256);
+                g.commit = r.get_str("staged commit", 256);
+                g.evaluated = r.get<uint64_t>("staged evaluated");
+                g.overflow = r.get<uint64_t>("staged overflow");
+                // Four length-prefixed names (4 bytes each at least) + 5 counters.
+                g.pairs.resize(r.get_count(16 + 40, "staged pairs"));
+                for (auto& p : g.pairs) {
+                    for (auto* n : {&p.enforced_src, &p.enforced_dst, &p.staged_src, &p.staged_dst})
+                        *n = r.get_str("staged class name", 4096);
+                    for (uint64_t* v : {&p.enforced_generation, &p.staged_generation, &p.would_deny,
+                                        &p.would_allow, &p.first_seen_ns})
+                        *v = r.get<uint64_t>("staged counter");
+                }
+                break;
+            }
             case Section::Drops: s.drops = get_named(r); break;
             case Section::Gauges: s.gauges = get_named(r); break;
             case Section::Counters: s.counters = get_named(r); break;
@@ -405,9 +442,10 @@ std::vector<uint8_t> encode(const AuditBatch& m) {
     }
     // Trailer (added with L7 inspection; absent in older batches): the L7
     // fields of the events that have them, by index.
-    uint32_t n7 = 0;
+    uint32_t n7 = 0, ns = 0;
     for (const auto& e : m.events) n7 += e.l7_protocol != 0;
-    if (n7) {
+    for (const auto& e : m.events) ns += e.staged != 0;
+    if (n7 || ns) {
         w.put<uint32_t>(n7);
         for (uint32_t i = 0; i < m.events.size(); ++i) {
             const auto& e = m.events[i];
@@ -415,6 +453,22 @@ std::vector<uint8_t> encode(const AuditBatch& m) {
             w.put<uint32_t>(i);
             w.put<uint8_t>(e.l7_protocol);
             w.put_str(e.l7_value);
+        }
+    }
+    // Second trailer (added with staged policies; absent when no event is a
+    // staged difference, so batches stay byte-identical for older readers):
+    // the staged fields of the events that have them, by index.
+    if (ns) {
+        w.put<uint32_t>(ns);
+        for (uint32_t i = 0; i < m.events.size(); ++i) {
+            const auto& e = m.events[i];
+            if (!e.staged) continue;
+            w.put<uint32_t>(i);
+            w.put<uint8_t>(e.staged);
+            w.put<uint64_t>(e.staged_generation);
+            w.put<uint16_t>(e.staged_src_class);
+            w.put<uint16_t>(e.staged_dst_class);
+            w.put<uint32_t>(e.staged_rule);
         }
     }
     return w.take();
@@ -456,6 +510,28 @@ AuditBatch decode_audit_batch(std::span<const uint8_t> b) {
             m.events[i].l7_value = r.get_str("audit L7 value", 256);
         }
     }
+    if (!r.done()) {
+        const uint32_t ns = r.get_count(21, "audit staged fields");
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k < ns; ++k) {
+            const uint32_t i = r.get<uint32_t>("audit staged event index");
+            if (i >= m.events.size())
+                throw wire::DecodeError("audit staged event index out of range");
+            // Strictly increasing, as encoded: each event once (round trip exact).
+            if (k > 0 && i <= prev)
+                throw wire::DecodeError("audit staged event indexes not strictly increasing");
+            prev = i;
+            auto& e = m.events[i];
+            e.staged = r.get<uint8_t>("audit staged difference");
+            if (e.staged != static_cast<uint8_t>(stats::StagedDifference::WouldDeny) &&
+                e.staged != static_cast<uint8_t>(stats::StagedDifference::WouldAllow))
+                throw wire::DecodeError("bad audit staged difference");
+            e.staged_generation = r.get<uint64_t>("audit staged generation");
+            e.staged_src_class = r.get<uint16_t>("audit staged src class");
+            e.staged_dst_class = r.get<uint16_t>("audit staged dst class");
+            e.staged_rule = r.get<uint32_t>("audit staged rule");
+        }
+    }
     r.expect_done("audit batch");
     return m;
 }
@@ -473,6 +549,37 @@ TestHook decode_test_hook(std::span<const uint8_t> b) {
     m.name = r.get_str("hook name", 256);
     m.arg = r.get<uint64_t>("hook arg");
     r.expect_done("test hook");
+    return m;
+}
+
+namespace {
+constexpr uint8_t kStagedLoad = 1, kStagedClear = 2;
+}
+
+std::vector<uint8_t> encode(const StagedPolicyRequest& m) {
+    Writer w;
+    w.put<uint8_t>(m.clear ? kStagedClear : kStagedLoad);
+    w.put_blob(m.clear ? std::span<const uint8_t>{} : std::span<const uint8_t>(m.image));
+    return w.take();
+}
+
+std::span<const uint8_t> staged_policy_image_view(std::span<const uint8_t> b, bool& clear) {
+    Reader r(b);
+    const uint8_t op = r.get<uint8_t>("staged operation");
+    if (op != kStagedLoad && op != kStagedClear) throw wire::DecodeError("bad staged operation");
+    clear = op == kStagedClear;
+    const uint32_t n = r.get<uint32_t>("staged image length");
+    if (n > kMaxPayload) throw wire::DecodeError("oversized staged image");
+    if (clear && n != 0) throw wire::DecodeError("a staged clear carries no image");
+    auto image = r.get_bytes(n, "staged image");
+    r.expect_done("staged-policy request");
+    return image;
+}
+
+StagedPolicyRequest decode_staged_policy_request(std::span<const uint8_t> b) {
+    StagedPolicyRequest m;
+    auto image = staged_policy_image_view(b, m.clear);
+    m.image.assign(image.begin(), image.end());
     return m;
 }
 

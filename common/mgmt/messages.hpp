@@ -42,6 +42,15 @@ struct LoadPolicyRequest {
     std::vector<uint8_t> image;
 };
 
+// Staged policy (issue 13 part 3): a second image the dataplane evaluates
+// next to the enforced one for new flows only, counting where they disagree.
+// `clear` removes it (then `image` is empty). Answered with a
+// LoadPolicyResponse whose generation is the staged generation (0 = none).
+struct StagedPolicyRequest {
+    bool clear = false;
+    std::vector<uint8_t> image;
+};
+
 struct LoadPolicyResponse {
     bool ok = false;
     uint64_t generation = 0;  // generation now running (new one on success)
@@ -73,6 +82,13 @@ struct AuditEvent {
     // event) and the offending value, already escaped, at most 68 bytes.
     uint8_t l7_protocol = 0;
     std::string l7_value;
+    // Staged-policy difference (stats::StagedDifference: 1 would-newly-deny,
+    // 2 would-newly-allow; 0 = an enforced verdict). The fields above are
+    // the enforced policy's; these name the flow's ends in the staged one.
+    uint8_t staged = 0;
+    uint64_t staged_generation = 0;
+    uint16_t staged_src_class = 0, staged_dst_class = 0;
+    uint32_t staged_rule = 0;  // deciding rule in the staged policy; kNoRule = class default
 };
 
 struct AuditBatch {
@@ -98,6 +114,7 @@ std::vector<uint8_t> encode(const LoadPolicyResponse&);
 std::vector<uint8_t> encode(const ErrorResponse&);
 std::vector<uint8_t> encode(const AuditBatch&);
 std::vector<uint8_t> encode(const TestHook&);
+std::vector<uint8_t> encode(const StagedPolicyRequest&);
 
 // Decoders throw wire::DecodeError on malformed payloads.
 Status decode_status(std::span<const uint8_t>);
@@ -110,5 +127,8 @@ LoadPolicyResponse decode_load_policy_response(std::span<const uint8_t>);
 ErrorResponse decode_error(std::span<const uint8_t>);
 AuditBatch decode_audit_batch(std::span<const uint8_t>);
 TestHook decode_test_hook(std::span<const uint8_t>);
+StagedPolicyRequest decode_staged_policy_request(std::span<const uint8_t>);
+// The image inside a StagedPolicy payload without copying it; sets `clear`.
+std::span<const uint8_t> staged_policy_image_view(std::span<const uint8_t>, bool& clear);
 
 }  // namespace wg::mgmt

@@ -107,6 +107,35 @@ inline std::vector<uint64_t> dense_counts(const Histogram& h) {
     return d;
 }
 
+// Staged policy differences (issue 13 part 3), per class pair. A new flow is
+// judged by the enforced and by the staged policy; where they disagree the
+// flow counts here. Class ids differ between the two policies, so a pair is
+// keyed by names: the ends' classes in the enforced and in the staged policy.
+enum class StagedDifference : uint8_t { None = 0, WouldDeny = 1, WouldAllow = 2 };
+inline constexpr const char* staged_difference_name(StagedDifference d) {
+    switch (d) {
+        case StagedDifference::None: return "none";
+        case StagedDifference::WouldDeny: return "would_deny";
+        case StagedDifference::WouldAllow: return "would_allow";
+    }
+    return "unknown";
+}
+struct StagedPair {
+    std::string enforced_src, enforced_dst;  // class names in the enforced policy
+    std::string staged_src, staged_dst;      // class names in the staged policy
+    uint64_t enforced_generation = 0, staged_generation = 0;
+    uint64_t would_deny = 0, would_allow = 0;  // new flows, since the dataplane started
+    uint64_t first_seen_ns = 0;                // CLOCK_REALTIME of the pair's first difference
+};
+struct StagedStats {
+    uint64_t generation = 0;  // staged generation, 0 = no staged policy
+    std::string hash;         // content hash of the staged image
+    std::string commit;       // its git commit, "" if none
+    uint64_t evaluated = 0;   // new flows judged by both policies
+    uint64_t overflow = 0;    // differences not counted per pair (per-lcore table full)
+    std::vector<StagedPair> pairs;
+};
+
 struct Snapshot {
     uint64_t tsc_hz = 0;
     uint64_t uptime_ns = 0;
@@ -119,6 +148,7 @@ struct Snapshot {
     std::vector<WorkerCounters> workers;
     std::vector<Histogram> histograms;
     std::vector<L7Counters> l7;  // nonzero (class, protocol) pairs only
+    StagedStats staged;          // empty unless a staged policy was ever loaded
 };
 
 }  // namespace wg::stats

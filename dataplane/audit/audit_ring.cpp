@@ -51,6 +51,13 @@ mgmt::AuditEvent to_event(const AuditRecord& r, uint64_t tsc_hz, uint64_t base_t
     e.verdict = r.verdict;
     e.reason = r.reason;
     e.suppressed = r.suppressed;
+    if (r.staged) {
+        e.staged = r.staged;
+        e.staged_generation = r.staged_generation;
+        e.staged_src_class = r.staged_src_class;
+        e.staged_dst_class = r.staged_dst_class;
+        e.staged_rule = r.staged_rule;
+    }
     if (r.l7_proto) {
         e.l7_protocol = r.l7_proto;
         e.l7_value.assign(r.l7_value, std::min<size_t>(r.l7_value_len, sizeof r.l7_value));

@@ -35,6 +35,12 @@ struct AuditRecord {
     uint8_t l7_proto;  // L7 violation: l7::Protocol + 1; 0 = not an L7 event
     uint8_t l7_value_len;
     char l7_value[68];  // the offending value, escaped (l7::AuditValue), not NUL-terminated
+    // Staged-policy difference (dataplane/staged/): stats::StagedDifference,
+    // 0 = an enforced verdict. The fields above are the enforced policy's.
+    uint8_t staged;
+    uint16_t staged_src_class, staged_dst_class;
+    uint32_t staged_rule;
+    uint64_t staged_generation;
 };
 static_assert(sizeof(AuditRecord) % 4 == 0, "rte_ring element size must be a multiple of 4");
 

@@ -3,6 +3,7 @@
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
 #include "safety/lanes.hpp"
+#include "staged/compare.hpp"
 
 namespace wg::dp {
 namespace {
@@ -116,6 +117,12 @@ void stage_new_flows(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigne
     }
     if (nc == 0) return;
     t->classify(w.cmeta, w.csrc, w.cdst, w.cdec, nc);
+    // Staged policy: the same new flows judged by it, differences counted.
+    if (w.staged_tables && w.staged) {
+        w.staged->audit_per_sec = w.audit_per_sec;
+        staged::compare_new_flows(*w.staged, *w.staged_tables, side,
+                                  {w.cmeta, w.csrc, w.cdst, w.cdec, nc, t->generation()}, now);
+    }
     for (unsigned c = 0; c < nc; ++c) settle_new(w, t, side, c, now);
 }
 

@@ -23,6 +23,9 @@
 namespace wg::safety {
 struct WorkerSafety;
 }
+namespace wg::dp::staged {
+struct StagedWorker;
+}
 
 namespace wg::dp {
 
@@ -71,6 +74,10 @@ struct WorkerCtx {
     rte_ring* audit = nullptr;                  // nullptr: no audit (bench)
     safety::WorkerSafety* safety = nullptr;     // nullptr: no limiter/quarantine (bench)
     const CounterMapPublisher* maps = nullptr;  // nullptr: no per-class/rule counts
+    // Staged policy (dataplane/staged/): the tables to compare new flows with
+    // this iteration (nullptr: none staged) and this worker's counters.
+    const PolicyTables* staged_tables = nullptr;
+    staged::StagedWorker* staged = nullptr;
 
     // Cache of the policy generation last seen.
     uint64_t gen = 0;

@@ -82,6 +82,22 @@ panel("table", "L7 violations and uninspected flows by class and protocol (over 
 ], w=12, x=12,
     desc="The reasons are the drop reasons (wardgate_drops_total) and the audit log's reason field.")
 
+row("Staged policy (issue 13: differences before promotion)")
+panel("timeseries", "Staged policy: new flows it would treat differently, per second", [
+    t(f'sum by (src_class, dst_class, difference) (rate(wardgate_staged_flows_total{{{SEL}}}[{RI}]))',
+      "{{src_class}} -> {{dst_class}} {{difference}}"),
+], w=12, x=0, unit="ops", newline=False,
+    desc="would_deny: forwarded now, dropped once the staged policy is merged; would_allow: "
+         "dropped now, forwarded then. New flows only. Goes to zero when the staged policy "
+         "matches the traffic (and once it is promoted).")
+panel("table", "Staged differences by class pair (over the time range)", [
+    t(f'sum by (src_class, dst_class, staged_src_class, staged_dst_class, difference) (increase(wardgate_staged_flows_total{{{SEL}}}[$__range])) > 0',
+      "", instant=True, fmt="table"),
+    t(f'max(wardgate_staged_policy_identical{{{SEL}}})', "identical", instant=True),
+], w=12, x=12,
+    desc="Class names as the enforced policy (src/dst) and the staged policy (staged_*) see the "
+         "ends. wardgate_staged_policy_identical is 1 once the staged content is enforced.")
+
 row("Flow table and dataplane health")
 panel("timeseries", "Flow table", [
     t(f'wardgate_flow_table_entries{{{SEL}}}', "{{instance}} entries"),

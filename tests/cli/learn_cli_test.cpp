@@ -5,6 +5,8 @@
 // and takes its constraints from the first payloads seen.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -320,4 +322,46 @@ TEST_CASE("learn --live: the control plane's record of new flows, across a resta
               {"--policy", pol.path().string(), "--live", (work.path() / "nothing").string(),
                "--out", (work.path() / "q").string()})
               .rc == 2);
+}
+
+// --patch: the proposal as a unified diff against the policy directory;
+// `git apply` of it in a copy of the directory gives exactly the --out tree
+// (file set and bytes), and --patch alone writes the same patch.
+TEST_CASE("learn --patch: git apply on a copy of the policy gives the --out tree") {
+    namespace fs = std::filesystem;
+    wg::test::ScratchDir pol, work;
+    write_policy(pol);
+    const auto cap = write_capture(work);
+    const auto out = work.path() / "proposal";
+    const auto patch = work.path() / "proposal.patch";
+    auto r = run(wg::cli::learn, {"--policy", pol.path().string(), "--pcap", cap, "--out",
+                                  out.string(), "--patch", patch.string()});
+    INFO(one_line(r.out + r.err));
+    REQUIRE(r.rc == 0);
+    const std::string diff = slurp(patch);
+    CHECK(diff.find("diff --git a/classes/cart.yaml b/classes/cart.yaml") != std::string::npos);
+    CHECK(diff.find("+++ b/learned-unknown-hosts.yaml") != std::string::npos);
+    CHECK(diff.find("--- /dev/null") != std::string::npos);
+
+    const auto copy = work.path() / "copy";
+    fs::copy(pol.path(), copy, fs::copy_options::recursive);
+    const std::string cmd = "cd '" + copy.string() + "' && git apply '" + patch.string() + "' 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::set<std::string> a, b;
+    for (auto& e : fs::recursive_directory_iterator(copy))
+        if (e.is_regular_file()) a.insert(fs::relative(e.path(), copy).generic_string());
+    for (auto& e : fs::recursive_directory_iterator(out))
+        if (e.is_regular_file()) b.insert(fs::relative(e.path(), out).generic_string());
+    CHECK(a == b);
+    for (const auto& f : b) {
+        INFO(f);
+        CHECK(slurp(copy / f) == slurp(out / f));
+    }
+
+    // --patch alone: the same patch, no tree left behind.
+    const auto patch2 = work.path() / "only.patch";
+    r = run(wg::cli::learn,
+            {"--policy", pol.path().string(), "--pcap", cap, "--patch", patch2.string()});
+    REQUIRE(r.rc == 0);
+    CHECK(slurp(patch2) == diff);
 }

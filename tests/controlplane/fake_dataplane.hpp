@@ -49,6 +49,11 @@ class FakeDataplane {
     bool answer = true;
     bool serves_audit = true;  // false: answer audit drains with an error (old dataplane)
     int stats_requests = 0, audit_drains = 0;
+    // Staged policy (StagedPolicyRequest): images received, the staged
+    // generation, and whether to refuse them.
+    std::vector<std::vector<uint8_t>> staged_pushes;
+    uint64_t staged_generation = 0;
+    bool refuse_staged = false;
     std::function<std::string(const std::vector<uint8_t>&)>
         commit_of;  // the image's commit  // false: swallow LoadPolicy requests (no
                     // acknowledgement)
@@ -111,6 +116,22 @@ class FakeDataplane {
                     commit = commit_of ? commit_of(req.image) : "";
                 }
                 send(c, mgmt::MsgType::LoadPolicyResponse, f.request_id, mgmt::encode(r));
+                break;
+            }
+            case mgmt::MsgType::StagedPolicyRequest: {
+                auto req = mgmt::decode_staged_policy_request(f.payload);
+                mgmt::LoadPolicyResponse r;
+                if (req.clear) {
+                    staged_generation = 0;
+                    r.ok = true;
+                } else {
+                    staged_pushes.push_back(req.image);
+                    r.ok = !refuse_staged;
+                    if (r.ok) ++staged_generation;
+                    if (!r.ok) r.error = "staged image refused";
+                }
+                r.generation = staged_generation;
+                send(c, mgmt::MsgType::StagedPolicyResponse, f.request_id, mgmt::encode(r));
                 break;
             }
             case mgmt::MsgType::StatsRequest: {

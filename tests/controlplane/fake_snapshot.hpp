@@ -50,6 +50,20 @@ inline stats::Snapshot fake_snapshot(uint64_t scale = 1) {
     dicom.counts = {10 * scale, 9 * scale, 1 * scale,
                     0};  // inspected, allowed, violated, uninspected
     s.l7 = {dicom};
+    // A staged policy that would deny the pumps' flows to an unknown core host.
+    s.staged.generation = 2;
+    s.staged.hash = "cd34";
+    s.staged.commit = "feedf00d";
+    s.staged.evaluated = 50 * scale;
+    stats::StagedPair sp;
+    sp.enforced_src = sp.staged_src = "infusion_pump";
+    sp.enforced_dst = sp.staged_dst = "unknown";
+    sp.enforced_generation = 3;
+    sp.staged_generation = 2;
+    sp.would_deny = 4 * scale;
+    sp.would_allow = 1 * scale;
+    sp.first_seen_ns = 1'700'000'000'000'000'000ull;
+    s.staged.pairs = {sp};
     s.workers = {{1, 1000 * scale, 250 * scale, 1000 * scale},
                  {2, 900 * scale, 100 * scale, 1000 * scale}};
     s.workers[0].has_flows = s.workers[1].has_flows = true;

@@ -148,8 +148,11 @@ TEST_CASE("metrics: no per-address labels anywhere", "[metrics]") {
     cp::DataplaneCollector c;
     c.update(test::fake_status(), test::fake_snapshot());
     const std::set<std::string> allowed = {
-        "port",  "device", "class", "verdict", "rule", "reason",   "name",   "event",
-        "lcore", "path",   "le",    "version", "mode", "protocol", "outcome"};  // L7: bounded enums
+        "port", "device", "class", "verdict", "rule", "reason", "name", "event", "lcore", "path",
+        "le", "version", "mode", "protocol", "outcome",  // L7: bounded enums
+        // Staged policy: class names of both policies, a fixed enum, one hash/commit.
+        "src_class", "dst_class", "staged_src_class", "staged_dst_class", "difference", "hash",
+        "commit"};
     for (const auto& f : c.Collect())
         for (const auto& m : f.metric)
             for (const auto& l : m.label) {

@@ -77,4 +77,41 @@ inline mgmt::AuditBatch sample_audit_batch() {
     return b;
 }
 
+// The sample snapshot with a staged policy and one differing class pair.
+inline stats::Snapshot sample_staged_snapshot() {
+    stats::Snapshot st = sample_snapshot();
+    st.staged.generation = 4;
+    st.staged.hash = "feed";
+    st.staged.commit = "c0ffee";
+    st.staged.evaluated = 17;
+    st.staged.overflow = 1;
+    stats::StagedPair p;
+    p.enforced_src = "infusion-pump";
+    p.enforced_dst = "pump-mgmt";
+    p.staged_src = "infusion-pump";
+    p.staged_dst = "pump-mgmt-v2";
+    p.enforced_generation = 9;
+    p.staged_generation = 4;
+    p.would_deny = 3;
+    p.would_allow = 0;
+    p.first_seen_ns = 1700000000000000000ull;
+    st.staged.pairs.push_back(p);
+    return st;
+}
+
+// The sample batch plus a staged would-newly-allow event (and an L7-less one
+// first, so the staged trailer's index is not 0).
+inline mgmt::AuditBatch sample_staged_audit_batch() {
+    mgmt::AuditBatch b = sample_audit_batch();
+    mgmt::AuditEvent e = b.events.at(0);
+    e.suppressed = 0;
+    e.staged = 2;
+    e.staged_generation = 4;
+    e.staged_src_class = 3;
+    e.staged_dst_class = 5;
+    e.staged_rule = 8;
+    b.events.push_back(e);
+    return b;
+}
+
 }  // namespace wg::test
