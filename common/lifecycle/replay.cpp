@@ -176,6 +176,7 @@ struct Entry {
 Reason reason_of(const policy::Decision& d) {
     if (d.verdict == Verdict::Allow || d.verdict == Verdict::Bypass) return Reason::None;
     if (d.reason == "spoofed-source-side") return Reason::SpoofedSide;
+    if (d.reason == "invalid-source") return Reason::InvalidSource;
     if (d.tier == policy::Tier::Guardrail) return Reason::Guardrail;
     if (d.tier == policy::Tier::Default)
         return d.src.spoofed ? Reason::SpoofedBinding : Reason::DefaultDeny;
@@ -418,7 +419,7 @@ struct Replay::Impl {
         } else if (d.tier == policy::Tier::Default && d.deciding_class < p.classes.size()) {
             rule = p.classes[d.deciding_class].name + "/default";
             loc = loc_str(p.classes[d.deciding_class].loc);
-        } else if (d.reason == "spoofed-source-side") {
+        } else if (d.reason == "spoofed-source-side" || d.reason == "invalid-source") {
             rule = "anti-spoofing";
         }
     }
