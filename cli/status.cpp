@@ -188,6 +188,9 @@ int status(const Args& args, std::ostream& out, std::ostream& err) {
         if (st.image_state == "rejected" || st.image_state == "missing" ||
             st.image_state == "loaded-previous")
             out << "policy image at start: " << st.image_state << ": " << st.image_error << "\n";
+        // Start-up hazards that make forwarding fail silently (checksum
+        // offload on an af_packet port): said here, not only in the log.
+        for (auto& w : st.warnings) out << "WARNING " << w << "\n";
         out << "ports:\n";
         for (auto& p : sn.ports)
             out << "  " << std::left << std::setw(9) << p.role << std::setw(20) << p.name << " rx "

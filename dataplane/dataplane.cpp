@@ -22,6 +22,7 @@
 #include "audit/audit_ring.hpp"
 #include "log/log.hpp"
 #include "mgmt/messages.hpp"
+#include "offload_check.hpp"
 #include "policy/image.hpp"
 #include "safety/hw_bypass.hpp"
 #include "stats/collect.hpp"
@@ -509,6 +510,7 @@ mgmt::Frame Dataplane::status_frame() const {
     if (const std::string m = safety_mode(); !m.empty()) s.mode = m;
     s.image_state = image_state_;
     s.image_error = image_error_;
+    s.warnings = offload_hazards();
     return {mgmt::MsgType::StatusResponse, 0, mgmt::encode(s)};
 }
 
@@ -567,6 +569,7 @@ mgmt::Frame Dataplane::stats_frame() const {
     snap.gauges.push_back({"policy_generation", holder_ ? holder_->generation() : 0});
     snap.gauges.push_back({"policy_image_rejected", image_rejected_ ? 1u : 0u});
     if (staged_) staged_->collect(snap.staged, rte_get_tsc_hz(), base_tsc_, base_realtime_ns_);
+    snap.gauges.push_back({"checksum_offload_hazard", offload_hazard_count()});
     append_safety_stats(snap);
     return {mgmt::MsgType::StatsResponse, 0, mgmt::encode(snap)};
 }

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include <rte_dev.h>
 #include <rte_devargs.h>
@@ -27,6 +29,11 @@ std::optional<std::string> af_packet_iface(const std::string& driver, const std:
 }
 
 namespace {
+
+// Written at port start, read by the management thread: a mutex, never on
+// a worker.
+std::mutex g_mu;
+std::vector<std::string> g_hazards;
 
 // ETHTOOL_G{RX,TX}CSUM on `iface`: 1 on, 0 off, -1 unknown.
 int ethtool_flag(int fd, const std::string& iface, uint32_t cmd) {
@@ -54,15 +61,31 @@ std::optional<std::string> checksum_offload_warning(uint16_t port_id) {
     const int rx = ethtool_flag(fd, *iface, ETHTOOL_GRXCSUM);
     close(fd);
     if (tx != 1 && rx != 1) return std::nullopt;
-    return "checksum offload is ON for interface " + *iface + " (" +
-           (tx == 1 ? std::string("tx") : "") + (tx == 1 && rx == 1 ? "+" : "") +
-           (rx == 1 ? "rx" : "") +
-           "): packets from the kernel may carry partial TCP/UDP checksums, which frame admission "
-           "drops as bad_l4_checksum and receivers drop silently; every allowed flow can fail. "
-           "Run `ethtool -K " +
-           *iface +
-           " tx off rx off` here and on the peer of a veth (docs/deployment.md, "
-           "\"Checksum offload on af_packet\")";
+    std::string w =
+        "checksum offload is ON for interface " + *iface + " (" +
+        (tx == 1 ? std::string("tx") : "") + (tx == 1 && rx == 1 ? "+" : "") +
+        (rx == 1 ? "rx" : "") +
+        "): packets from the kernel may carry partial TCP/UDP checksums, which frame admission "
+        "drops as bad_l4_checksum and receivers drop silently; every allowed flow can fail. "
+        "Run `ethtool -K " +
+        *iface +
+        " tx off rx off` here and on the peer of a veth (docs/deployment.md, "
+        "\"Checksum offload on af_packet\")";
+    std::lock_guard<std::mutex> lk(g_mu);
+    const std::string line = "checksum_offload_hazard: " + w;
+    if (std::find(g_hazards.begin(), g_hazards.end(), line) == g_hazards.end())
+        g_hazards.push_back(line);  // once per interface, however often a port restarts
+    return w;
+}
+
+std::vector<std::string> offload_hazards() {
+    std::lock_guard<std::mutex> lk(g_mu);
+    return g_hazards;
+}
+
+uint64_t offload_hazard_count() {
+    std::lock_guard<std::mutex> lk(g_mu);
+    return g_hazards.size();
 }
 
 }  // namespace wg::dp

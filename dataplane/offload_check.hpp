@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <rte_ethdev.h>
 
@@ -20,6 +21,15 @@ std::optional<std::string> af_packet_iface(const std::string& driver, const std:
 // For an af_packet port: a warning when the kernel interface it reads has
 // checksum offload on (ethtool ioctl), or nullopt when it is off / the port
 // is not af_packet / it cannot be read (then nothing is claimed).
+// Each warning is also recorded for the management channel: the Status
+// message carries it and the stats carry the `checksum_offload_hazard` gauge
+// (number of ports found with the hazard), so `wardgate status`, the
+// metrics and an alert show it long after the start-up log has scrolled by.
 std::optional<std::string> checksum_offload_warning(uint16_t port_id);
+
+// The warnings recorded so far, "checksum_offload_hazard: <text>" (Status).
+std::vector<std::string> offload_hazards();
+// How many were recorded (the gauge).
+uint64_t offload_hazard_count();
 
 }  // namespace wg::dp

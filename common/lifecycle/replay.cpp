@@ -14,6 +14,7 @@
 #include "policy/essentials.hpp"
 #include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
+#include "policy/source_check.hpp"
 
 namespace wg::lifecycle {
 
@@ -176,6 +177,7 @@ struct Entry {
 Reason reason_of(const policy::Decision& d) {
     if (d.verdict == Verdict::Allow || d.verdict == Verdict::Bypass) return Reason::None;
     if (d.reason == "spoofed-source-side") return Reason::SpoofedSide;
+    if (d.reason == "invalid-source") return Reason::InvalidSource;
     if (d.tier == policy::Tier::Guardrail) return Reason::Guardrail;
     if (d.tier == policy::Tier::Default)
         return d.src.spoofed ? Reason::SpoofedBinding : Reason::DefaultDeny;
@@ -323,7 +325,13 @@ struct Replay::Impl {
     }
 
     // The telemetry bypass as the evaluator states it (evaluate.cpp step 2).
-    const policy::BypassEntry* bypass(const PacketMeta& m) const {
+    // The hardened bypass, as the dataplane's (policy/bypass.* and
+    // stage_pre): an entry takes only frames arriving on its side, from a
+    // source address of its class and, where the inventory gives that host
+    // a MAC, from that MAC; a source the source check refuses (the other
+    // side's, or never valid on this port) takes none. Anything else on
+    // those ports falls through to the policy.
+    const policy::BypassEntry* bypass(const PacketMeta& m, Side side) const {
         if (m.proto != 17) return nullptr;
         std::array<uint8_t, 16> s, d;
         std::memcpy(s.data(), m.src, 16);
@@ -331,14 +339,26 @@ struct Replay::Impl {
         for (const auto& b : p.bypass) {
             if (b.vlan != policy::kAnyVlan && b.vlan != m.vlan) continue;
             if (m.dport < b.dports.lo || m.dport > b.dports.hi) continue;
+            if (b.side != uint8_t(side)) continue;
             auto in = [&](const std::vector<policy::IpPrefix>& v,
                           const std::array<uint8_t, 16>& a) {
                 return std::any_of(v.begin(), v.end(), [&](const policy::IpPrefix& x) {
                     return policy::net::contains(x, a, m.family);
                 });
             };
-            if (!b.src.empty() && !in(b.src, s)) continue;
+            if (!b.src.empty()) {
+                bool from_sender = false;
+                for (size_t i = 0; i < b.src.size() && !from_sender; ++i) {
+                    if (!policy::net::contains(b.src[i], s, m.family)) continue;
+                    const bool mac_bound =
+                        i < b.src_mac.size() && b.src_mac[i] != std::array<uint8_t, 6>{};
+                    from_sender = !mac_bound || std::memcmp(m.src_mac, b.src_mac[i].data(), 6) == 0;
+                }
+                if (!from_sender) continue;
+            }
             if (!in(b.dst, d)) continue;
+            if (policy::check_source(p, tuple(m, side)).verdict != policy::SourceVerdict::Ok)
+                return nullptr;  // the same for every entry: it is the source
             return &b;
         }
         return nullptr;
@@ -418,7 +438,7 @@ struct Replay::Impl {
         } else if (d.tier == policy::Tier::Default && d.deciding_class < p.classes.size()) {
             rule = p.classes[d.deciding_class].name + "/default";
             loc = loc_str(p.classes[d.deciding_class].loc);
-        } else if (d.reason == "spoofed-source-side") {
+        } else if (d.reason == "spoofed-source-side" || d.reason == "invalid-source") {
             rule = "anti-spoofing";
         }
     }
@@ -461,7 +481,7 @@ struct Replay::Impl {
         }
         dp::FlowKey k;
         const bool src_is_a = dp::make_flow_key(m, k);
-        if (const auto* b = bypass(m)) {
+        if (const auto* b = bypass(m, side)) {
             PacketResult r{PacketAction::Forward, Reason::None, -1};
             policy::Decision d;
             d.src.class_id =

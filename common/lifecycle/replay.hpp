@@ -10,9 +10,10 @@
 //   policy's admission profile, dataplane/pipeline/stage_pre.cpp) ->
 //   evasive fragments -> essentials (VLAN scope, L2 control,
 //   DHCP, ND, IGMP/MLD) -> later fragments follow their first -> telemetry
-//   bypass -> flow lookup (replies must come from the other port; a TCP SYN
+//   bypass (its side, the sender's MAC+IP, a source the source check
+//   accepts) -> flow lookup (replies must come from the other port; a TCP SYN
 //   on a closed connection starts a new one) -> new flow: TCP non-SYN is a
-//   reply without a flow; side anti-spoofing, identity (bindings), guardrails,
+//   reply without a flow; source check (policy/source_check.hpp), identity (bindings), guardrails,
 //   allow rules, defaults (policy::evaluate); only allowed or monitor-mode
 //   flows get state, as in the dataplane -> L7 first-payload constraints
 //   (dataplane/pipeline/stage_l7.cpp restated on common/l7's parsers,

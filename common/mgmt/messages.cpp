@@ -71,6 +71,8 @@ std::vector<uint8_t> encode(const Status& s) {
     w.put_str(s.mode);
     w.put_str(s.image_state);
     w.put_str(s.image_error);
+    w.put<uint32_t>(static_cast<uint32_t>(s.warnings.size()));
+    for (const auto& x : s.warnings) w.put_str(x);
     return w.take();
 }
 
@@ -94,6 +96,10 @@ Status decode_status(std::span<const uint8_t> b) {
     if (!r.done()) {  // absent in a status from an older dataplane
         s.image_state = r.get_str("image state", 64);
         s.image_error = r.get_str("image error", 4096);
+    }
+    if (!r.done()) {  // absent in a status from an older dataplane
+        s.warnings.resize(r.get_count(4, "status warnings"));
+        for (auto& x : s.warnings) x = r.get_str("status warning", 4096);
     }
     r.expect_done("status");
     return s;

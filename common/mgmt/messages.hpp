@@ -36,6 +36,12 @@ struct Status {
     // sends neither field and they decode as "" (unknown).
     std::string image_state;
     std::string image_error;  // why the current (and previous) image was not used
+    // Hazards found at start that can make forwarding fail silently, one
+    // line each, "code: text" (e.g. "checksum_offload_hazard: port core:
+    // checksum offload is ON for interface ..."). Appended after image_error:
+    // an older dataplane sends none (an empty list), an older control plane
+    // stops reading before them.
+    std::vector<std::string> warnings;
 };
 
 struct LoadPolicyRequest {

@@ -424,6 +424,7 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out) {
         }
     }
     analyse_constraints(p, out);
+    analyse_sources(p, out);
 }
 
 }  // namespace wg::policy

@@ -25,4 +25,9 @@ void analyse(const CompiledPolicy& p, std::vector<Diagnostic>& out);
 // constraint-never-matches). Warnings, like the rest of the analysis.
 void analyse_constraints(const CompiledPolicy& p, std::vector<Diagnostic>& out);
 
+// The `sources:` block (source_analysis.cpp): an exception that matches
+// nothing (source-exception-unused), one wider than the side or never-valid
+// range it excepts (source-exception-too-wide).
+void analyse_sources(const CompiledPolicy& p, std::vector<Diagnostic>& out);
+
 }  // namespace wg::policy

@@ -26,6 +26,12 @@
 //    an identical prefix on both sides is a compile error). A packet
 //    arriving on the clinical port whose source belongs to the core side (or
 //    the reverse) is dropped as spoofed; an address in neither is not.
+//  * Sources (policy/source_check.hpp). Per arrival port, in this order:
+//    a port's `allow` exception (SourceRule::allow) -> accepted; a
+//    never-valid range for that port (built-in defaults plus the policy's)
+//    -> invalid_source (DHCPv4 discovery from 0.0.0.0 and ND/MLD from ::
+//    excepted); the source's side (above) is the other one -> spoofed;
+//    otherwise accepted.
 //  * Essentials on IP: DHCP is UDP 68->67 or 67->68 (DHCPv4 client/server)
 //    or 546->547 or 547->546 (DHCPv6); other port pairs are ordinary
 //    traffic. ND is ICMPv6 types 133-137; IGMP is IP protocol 2 and MLD is
@@ -253,6 +259,22 @@ struct Settings {
     uint32_t audit_per_source_per_sec = 10;
 };
 
+// Anti-spoofing by port: a range that is never a valid source on the ports
+// in `ports` (allow = false), or an exception accepted as a source there
+// (allow = true). Built-in defaults are compiled into the list (builtin) so
+// the image says exactly what runs. Semantics: policy/source_check.hpp.
+struct SourceRule {
+    IpPrefix prefix;
+    uint8_t ports = 3;  // bit 0: clinical port, bit 1: core port
+    bool allow = false;
+    bool builtin = false;
+    SourceLoc loc;
+    friend bool operator==(const SourceRule& a, const SourceRule& b) {
+        return a.prefix == b.prefix && a.ports == b.ports && a.allow == b.allow &&
+               a.builtin == b.builtin;
+    }
+};
+
 struct CompiledPolicy {
     // Metadata.
     std::string name;                // gateway/policy name from the policy dir
@@ -267,7 +289,8 @@ struct CompiledPolicy {
     std::vector<BypassEntry> bypass;
     Essentials essentials;
     Settings settings;
-    Admission admission;  // frame admission profile (policy/admission.hpp)
+    Admission admission;              // frame admission profile (policy/admission.hpp)
+    std::vector<SourceRule> sources;  // never-valid ranges and port exceptions
 };
 
 }  // namespace wg::policy

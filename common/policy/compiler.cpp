@@ -12,6 +12,7 @@
 #include "policy/limits.hpp"
 #include "policy/loader.hpp"
 #include "policy/net.hpp"
+#include "policy/source_check.hpp"
 #include "policy/yaml_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -43,6 +44,7 @@ class Resolver {
         classes(p);
         groups();
         spaces(p);
+        sources(p);
         hosts(p);
         guardrails(p);
         class_rules(p);
@@ -230,6 +232,57 @@ class Resolver {
                           ") and core_space; an address must belong to one side");
         sort_prefixes(p.clinical_space);
         sort_prefixes(p.core_space);
+    }
+
+    // Anti-spoofing by port (policy/source_check.hpp): the built-in
+    // never-valid list first (unless `defaults: false`), then the policy's
+    // entries in file order. The image carries the whole list, so what runs
+    // is what `wardgate dump` and `explain` show.
+    void sources(CompiledPolicy& p) {
+        const auto& so = s_.sources;
+        if (!so.defaults)
+            warning(so.loc, "sources-defaults-off",
+                    "'defaults: false' turns off the built-in never-valid source list: "
+                    "multicast, loopback, 0.0.0.0/8, 240.0.0.0/4, :: and fe80::/10 from the core "
+                    "side are then accepted as sources unless 'never_valid' lists them");
+        if (so.defaults)
+            for (const auto& d : default_never_valid()) {
+                std::string err;
+                SourceRule r;
+                r.prefix = *net::parse_cidr(d.cidr, err);
+                r.ports = d.ports;
+                r.allow = d.allow;
+                r.builtin = true;
+                r.loc = so.loc;
+                // A built-in exception yields to the policy's never_valid
+                // for the same range and port (e.g. fe80::/10 on the
+                // clinical port); a built-in never-valid range yields to an
+                // allow by precedence. So every default can be overridden.
+                for (const auto& it : so.items)
+                    if (r.allow && !it.allow && it.prefix == r.prefix)
+                        r.ports &= uint8_t(~it.ports);
+                if (r.ports) p.sources.push_back(r);
+            }
+        std::map<std::tuple<uint8_t, uint8_t, std::array<uint8_t, 16>, uint8_t, bool>, SourceLoc>
+            seen;  // (family, len, addr, port bit, allow)
+        for (const auto& it : so.items) {
+            for (uint8_t bit : {uint8_t(1), uint8_t(2)}) {
+                if (!(it.ports & bit)) continue;
+                auto k =
+                    std::tuple(it.prefix.family, it.prefix.len, it.prefix.addr, bit, !it.allow);
+                if (auto c = seen.find(k); c != seen.end())
+                    error(it.loc, "source-conflict",
+                          net::format(it.prefix) + " is both never_valid and allowed on the " +
+                              (bit == 2 ? "core" : "clinical") + " port (also at " + at(c->second) +
+                              "); say one");
+            }
+            for (uint8_t bit : {uint8_t(1), uint8_t(2)})
+                if (it.ports & bit)
+                    seen.emplace(
+                        std::tuple(it.prefix.family, it.prefix.len, it.prefix.addr, bit, it.allow),
+                        it.loc);
+            p.sources.push_back({it.prefix, it.ports, it.allow, false, it.loc});
+        }
     }
 
     // One device: a MAC (or none) and all its addresses. Inventory entries

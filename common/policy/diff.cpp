@@ -176,6 +176,20 @@ std::string describe_globals(const CompiledPolicy& p, const std::string& what) {
                std::to_string(s.new_flows_burst) + ", quarantine " +
                (s.quarantine_scanners ? "on " : "off ") + std::to_string(s.quarantine_s) +
                "s, audit " + std::to_string(s.audit_per_source_per_sec) + "/s";
+    if (what == "sources") {  // anti-spoofing by port, built-in defaults as one word
+        bool builtin = false;
+        std::string o;
+        for (auto& r : p.sources) {
+            builtin |= r.builtin;
+            if (r.builtin) continue;
+            o += (o.empty() ? "" : ", ") + std::string(r.allow ? "allow " : "never_valid ") +
+                 net::format(r.prefix) +
+                 (r.ports == 3   ? ""
+                  : r.ports == 2 ? " on core"
+                                 : " on clinical");
+        }
+        return std::string("defaults ") + (builtin ? "on" : "off") + (o.empty() ? "" : ", " + o);
+    }
     std::string o;
     for (auto* space : {&p.clinical_space, &p.core_space}) {
         o += space == &p.clinical_space ? "clinical [" : "] core [";
@@ -238,7 +252,7 @@ PolicyDiff diff_policies(const CompiledPolicy& a, const CompiledPolicy& b) {
     compare_maps(classes(a), classes(b), d.classes);
     auto globals = [](const CompiledPolicy& p) {
         std::map<std::string, std::string> m;
-        for (auto w : {"essentials", "settings", "sides"}) m[w] = describe_globals(p, w);
+        for (auto w : {"essentials", "settings", "sides", "sources"}) m[w] = describe_globals(p, w);
         return m;
     };
     compare_maps(globals(a), globals(b), d.global);

@@ -32,6 +32,13 @@ std::string dump(const CompiledPolicy& p) {
     o << "policy " << p.name << "\n";
     o << "clinical_space " << prefixes(p.clinical_space) << "\n";
     o << "core_space " << prefixes(p.core_space) << "\n";
+    for (auto& r : p.sources)
+        o << "source " << (r.allow ? "allow " : "never_valid ") << net::format(r.prefix)
+          << " ports="
+          << (r.ports == 3   ? "both"
+              : r.ports == 2 ? "core"
+                             : "clinical")
+          << (r.builtin ? " builtin" : "") << "\n";
     for (size_t i = 0; i < p.zones.size(); ++i) o << "zone " << i << " '" << p.zones[i] << "'\n";
     for (auto& c : p.classes) {
         o << "class " << c.id << " " << c.name << " mode=" << names::mode(c.mode)

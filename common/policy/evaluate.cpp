@@ -7,6 +7,7 @@
 #include "policy/l7_rule.hpp"
 #include "policy/net.hpp"
 #include "policy/rule_intersect.hpp"
+#include "policy/source_check.hpp"
 
 namespace wg::policy {
 
@@ -60,22 +61,6 @@ bool rule_matches(const Rule& r, const Tuple& t, const Identity& src, const Iden
     if (!r.sports.empty() && (!ported || !in_ports(r.sports, t.sport))) return false;
     return endpoint_matches(r.initiator, src, t.src, t.family) &&
            endpoint_matches(r.responder, dst, t.dst, t.family);
-}
-
-// Side of an address: the side of its longest matching prefix; nullopt if
-// it lies in neither space.
-std::optional<Side> side_of(const CompiledPolicy& p, const std::array<uint8_t, 16>& a,
-                            uint8_t family) {
-    int best = -1;
-    std::optional<Side> side;
-    for (auto [space, s] :
-         {std::pair{&p.clinical_space, Side::Clinical}, std::pair{&p.core_space, Side::Core}})
-        for (auto& pre : *space)
-            if (net::contains(pre, a, family) && int(pre.len) > best) {
-                best = pre.len;
-                side = s;
-            }
-    return side;
 }
 
 }  // namespace
@@ -217,8 +202,10 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
                 }
             }
             if (!in(b.dst, t.dst)) continue;
-            if (auto s = side_of(p, t.src, t.family); s && *s != t.arrival) {
-                tr.push_back(entry + "skipped: the source address belongs to the other side");
+            if (auto c = check_source(p, t); c.verdict != SourceVerdict::Ok) {
+                tr.push_back(entry + (c.verdict == SourceVerdict::Spoofed
+                                          ? "skipped: the source address belongs to the other side"
+                                          : "skipped: the source address is never valid here"));
                 continue;
             }
             d.rule = b.id;
@@ -228,13 +215,15 @@ Decision evaluate(const CompiledPolicy& p, const Tuple& t) {
         tr.push_back("bypass: no entry matches");
     }
 
-    // 3. Side anti-spoofing.
-    if (auto s = side_of(p, t.src, t.family); s && *s != t.arrival) {
-        tr.push_back(std::string("anti-spoofing: source ") + net::format_addr(t.src, t.family) +
-                     " belongs to the " + (*s == Side::Core ? "core" : "clinical") +
-                     " side but arrived on the " + (t.arrival == Side::Core ? "core" : "clinical") +
-                     " port");
-        return finish(Verdict::Deny, Tier::Essentials, "spoofed-source-side");
+    // 3. Source check: never-valid sources, port exceptions, sides
+    // (policy/source_check.hpp).
+    {
+        const SourceCheck c = check_source(p, t);
+        tr.push_back(source_check_line(p, t, c));
+        if (c.verdict == SourceVerdict::Invalid)
+            return finish(Verdict::Deny, Tier::Essentials, "invalid-source");
+        if (c.verdict == SourceVerdict::Spoofed)
+            return finish(Verdict::Deny, Tier::Essentials, "spoofed-source-side");
     }
 
     // 4. Identity. MAC identity only on the clinical side: core-side

@@ -155,6 +155,19 @@ struct Enc {
         w.put(p.admission.checksum);
         w.put_str(p.name);
         exceptions(p);
+        sources(p);
+    }
+    // Anti-spoofing by port (schema 4): the never-valid ranges and port
+    // exceptions, built-in defaults included.
+    void sources(const CompiledPolicy& p) {
+        w.put<uint32_t>(uint32_t(p.sources.size()));
+        for (auto& s : p.sources) {
+            prefix(s.prefix);
+            w.put<uint8_t>(s.ports);
+            w.put_bool(s.allow);
+            w.put_bool(s.builtin);
+            loc(s.loc);
+        }
     }
     // Guardrail exceptions (schema 2): after everything else, only for the
     // rules that have some: (rule id, count, exceptions).
@@ -372,6 +385,18 @@ struct Dec {
         p.admission.checksum = get_enum<ChecksumMode>(r, "checksum mode", 1);
         p.name = r.get_str("policy name", limits::kMaxStringBytes);
         exceptions(p);
+        sources(p);
+    }
+    void sources(CompiledPolicy& p) {
+        p.sources.resize(r.get_count(21, "source rules"));
+        for (auto& s : p.sources) {
+            s.prefix = prefix();
+            s.ports = r.get<uint8_t>("source rule ports");
+            if (s.ports < 1 || s.ports > 3) throw wire::DecodeError("invalid source rule ports");
+            s.allow = r.get_bool("source rule allow");
+            s.builtin = r.get_bool("source rule builtin");
+            s.loc = loc();
+        }
     }
     void exceptions(CompiledPolicy& p) {
         const uint32_t n = r.get_count(8, "guardrails with exceptions");

@@ -13,8 +13,8 @@
 namespace wg::policy {
 
 // 2: essentials.mld, the admission profile, bypass source MACs and side;
-// 3: guardrail exceptions.
-inline constexpr uint32_t kImageSchemaVersion = 3;
+// 3: guardrail exceptions; 4: anti-spoofing source rules (sources).
+inline constexpr uint32_t kImageSchemaVersion = 4;
 
 class ImageError : public std::runtime_error {
   public:

@@ -56,6 +56,8 @@ void Loader::gateway(FileCtx& ctx, const YAML::Node& doc) {
     if (auto st = m.get("settings")) settings(ctx, *st);
     if (auto g = m.get("address_groups")) groups(ctx, *g);
     if (auto a = m.get("admission")) admission(ctx, *a);
+    s_.sources.loc = m.loc();
+    if (auto so = m.get("sources")) sources(ctx, *so);
 }
 
 void Loader::essentials(FileCtx& ctx, const YAML::Node& n) {

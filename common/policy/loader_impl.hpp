@@ -78,6 +78,7 @@ class Loader {
     void gateway(FileCtx& ctx, const YAML::Node& doc);
     void essentials(FileCtx& ctx, const YAML::Node& n);
     void settings(FileCtx& ctx, const YAML::Node& n);
+    void sources(FileCtx& ctx, const YAML::Node& n);  // load_sources.cpp
     void groups(FileCtx& ctx, const YAML::Node& n);
 
     // load_admission.cpp

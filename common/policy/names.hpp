@@ -71,9 +71,12 @@ constexpr std::string_view proto(Proto v) {
 // Keys accepted per object, in the loader's order.
 using Keys = std::span<const std::string_view>;
 inline constexpr std::string_view kGatewayKeys[] = {
-    "apiVersion",     "kind",           "name",     "description",   "zones",
-    "clinical_space", "core_space",     "unknown",  "spoofed_class", "essentials",
-    "settings",       "address_groups", "admission", "include"};
+    "apiVersion",     "kind",           "name",      "description",   "zones",
+    "clinical_space", "core_space",     "unknown",   "spoofed_class", "essentials",
+    "settings",       "address_groups", "admission", "include",       "sources"};
+inline constexpr std::string_view kSourcesKeys[] = {"defaults", "never_valid", "clinical_port",
+                                                    "core_port"};
+inline constexpr std::string_view kSourcePortKeys[] = {"never_valid", "allow"};
 inline constexpr std::string_view kUnknownKeys[] = {"mode", "default_action", "on_failure",
                                                     "new_flows_per_sec", "new_flows_burst"};
 inline constexpr std::string_view kEssentialsKeys[] = {
@@ -135,6 +138,9 @@ inline constexpr SchemaObject kSchemaObjects[] = {
     {"/definitions/Gateway/properties/essentials", kEssentialsKeys},
     {"/definitions/Gateway/properties/settings", kSettingsKeys},
     {"/definitions/Gateway/properties/admission", kAdmissionKeys},
+    {"/definitions/Gateway/properties/sources", kSourcesKeys},
+    {"/definitions/Gateway/properties/sources/properties/clinical_port", kSourcePortKeys},
+    {"/definitions/Gateway/properties/sources/properties/core_port", kSourcePortKeys},
     {"/definitions/Gateway/properties/settings/properties/flow_timeouts", kFlowTimeoutKeys},
     {"/definitions/DeviceClass", kDeviceClassKeys},
     {"/definitions/DeviceClass/properties/egress/items", kEgressRuleKeys},

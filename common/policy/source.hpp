@@ -95,6 +95,19 @@ struct GroupSrc {
     std::vector<IpPrefix> cidrs;
 };
 
+// The `sources:` block of the Gateway (anti-spoofing by port).
+struct SourcesSrc {
+    SourceLoc loc;  // of the block; the Gateway's when absent
+    bool defaults = true;
+    struct Item {
+        IpPrefix prefix;
+        uint8_t ports = 3;  // SourceRule::ports
+        bool allow = false;
+        SourceLoc loc;
+    };
+    std::vector<Item> items;
+};
+
 struct Source {
     std::optional<SourceLoc> gateway_loc;  // set once a Gateway document is seen
     std::string name;
@@ -105,6 +118,7 @@ struct Source {
     Essentials essentials;
     Settings settings;
     Admission admission;
+    SourcesSrc sources;
     std::vector<GroupSrc> groups;
     std::vector<ClassSrc> classes;
     std::vector<HostSrc> hosts;

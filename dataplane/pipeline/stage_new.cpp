@@ -99,10 +99,13 @@ void stage_new_flows(WorkerCtx& w, const PolicyTables* t, unsigned side, unsigne
             reply_without_flow(w, t, side, i, now);
             continue;
         }
-        if (t->side_spoofed(m, side)) {
-            decide(w, i, Action::Drop, stats::Verdict::Denied, Reason::SpoofedSide, Path::NewFlow,
-                   kNoSlot, kNoRuleSlot, now);
-            audit(w, t, i, AuditWho{}, stats::Verdict::Denied, Reason::SpoofedSide, now);
+        // Anti-spoofing by port: never-valid sources, then the sides.
+        if (const auto sv = t->source_check(m, side); sv != policy::SourceVerdict::Ok) {
+            const Reason r =
+                sv == policy::SourceVerdict::Invalid ? Reason::InvalidSource : Reason::SpoofedSide;
+            decide(w, i, Action::Drop, stats::Verdict::Denied, r, Path::NewFlow, kNoSlot,
+                   kNoRuleSlot, now);
+            audit(w, t, i, AuditWho{}, stats::Verdict::Denied, r, now);
             continue;
         }
         w.csrc[nc] = t->identify_src(m, side);

@@ -47,9 +47,11 @@ bool stage_pre(WorkerCtx& w, const PolicyTables* t, unsigned i, uint64_t now) {
         return true;
     }
     if (m.frag == 2) return false;  // later fragments carry no ports: stage_frag
-    // The bypass skips inspection, so a source the side check calls spoofed
-    // never takes it (checked only on a match: the common miss stays free).
-    if (int b = t->bypass(m); b >= 0 && !t->side_spoofed(m, m.arrival)) {
+    // The bypass skips inspection, so a source the source check refuses
+    // (the other side's, or never valid on this port) never takes it
+    // (checked only on a match: the common miss stays free).
+    if (int b = t->bypass(m);
+        b >= 0 && t->source_check(m, m.arrival) == policy::SourceVerdict::Ok) {
         const auto& be = t->policy().bypass;
         const uint16_t cls = size_t(b) < be.size() && be[size_t(b)].src_class != policy::kAnyClass
                                  ? be[size_t(b)].src_class

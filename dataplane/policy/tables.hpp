@@ -13,6 +13,7 @@
 #include "packet_meta.hpp"
 #include "policy/compiled.hpp"
 #include "policy/l7_table.hpp"
+#include "policy/source_check.hpp"
 
 namespace wg::dp {
 
@@ -54,6 +55,14 @@ class PolicyTables {
 
     // True if the source address belongs to the side opposite `arrival`.
     virtual bool side_spoofed(const PacketMeta& m, unsigned arrival_side) const = 0;
+
+    // The source check (policy/source_check.hpp): ok, spoofed (the other
+    // side's address) or invalid (never valid on this port). Default: the
+    // side check alone, for tables without never-valid sources.
+    virtual policy::SourceVerdict source_check(const PacketMeta& m, unsigned arrival_side) const {
+        return side_spoofed(m, arrival_side) ? policy::SourceVerdict::Spoofed
+                                             : policy::SourceVerdict::Ok;
+    }
 
     // Identity of the source (on `arrival_side`) and destination ends.
     virtual Ident identify_src(const PacketMeta& m, unsigned arrival_side) const = 0;

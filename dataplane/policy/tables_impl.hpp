@@ -31,6 +31,9 @@ class TablesImpl final : public PolicyTables {
     bool side_spoofed(const PacketMeta& m, unsigned arrival_side) const override {
         return side_.spoofed(m, arrival_side);
     }
+    policy::SourceVerdict source_check(const PacketMeta& m, unsigned arrival_side) const override {
+        return side_.check(m, arrival_side);
+    }
     Ident identify_src(const PacketMeta& m, unsigned arrival_side) const override {
         if (m.family != 4 && m.family != 6) return Ident{};
         // MAC identity only for clinical-side ends: core-side frames carry

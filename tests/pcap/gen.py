@@ -585,9 +585,38 @@ def admission_relaxed():
     return s
 
 
+def sources():
+    """Anti-spoofing by port: sources never valid on any port (multicast,
+    loopback, 0.0.0.0 outside DHCP discovery, broadcast, IPv4-mapped), IPv6
+    link-local from the core side, and the policy's exception for the
+    router inside the clinical prefix on the core port."""
+    s = Scenario("sources", "sources")
+    s.add(C, up("224.0.0.5") / UDP(sport=49000, dport=5000) / Raw(b"mcast"), "invalid_source")
+    s.add(C, up("127.0.0.1") / TCP(sport=49001, dport=443, flags="S"), "invalid_source")
+    s.add(C, up("0.0.0.0") / UDP(sport=49002, dport=5000) / Raw(b"zero"), "invalid_source")
+    s.add(C, up("255.255.255.255") / UDP(sport=49003, dport=5000) / Raw(b"bcast"), "invalid_source")
+    s.add(C, e() / IPv6(src="::ffff:198.18.0.10", dst=MGMT6) / UDP(sport=49004, dport=5000) / Raw(b"mapped"), "invalid_source")
+    # DHCP discovery from 0.0.0.0 is what that address is for (essentials).
+    s.add(C, Ether(src=PUMP_MAC, dst="ff:ff:ff:ff:ff:ff") / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
+          / BOOTP(chaddr=b"\x02\x00\x00\x00\x00\x10") / DHCP(options=[("message-type", "discover"), "end"]))
+    # The router (198.18.0.1, clinical prefix) on the core port: its exception.
+    s.add(K, down("198.18.0.1", PUMP) / ICMP(id=9, seq=1))
+    s.add(C, up(PUMP, "198.18.0.1") / ICMP(type=0, id=9, seq=1))
+    # Any other clinical address on the core port is still spoofed.
+    s.add(K, down("198.18.0.2", PUMP) / ICMP(id=9, seq=2), "spoofed_side")
+    # IPv6 link-local: never valid from the core side, an ordinary source on
+    # the clinical side (judged by policy: unknown, default deny).
+    s.add(K, e(ROUTER_MAC, PUMP_MAC) / IPv6(src="fe80::1", dst=PUMP6) / UDP(sport=49005, dport=5000) / Raw(b"ll"), "invalid_source")
+    s.add(C, e() / IPv6(src="fe80::10", dst=MGMT6) / UDP(sport=49006, dport=5000) / Raw(b"ll"), "default_deny")
+    # The pump's own traffic is untouched.
+    s.add(C, up() / TCP(sport=49007, dport=443, flags="S"))
+    s.extra = {"counters": {"new_flows": 2, "essentials_forwarded": 1}}
+    return s
+
+
 SCENARIOS = [bridge_mixed, allowed_flow, denied_flow, reply_only, monitor_mode, vlans, ipv6,
              fragments, malformed, essentials, reload_mid_stream, l7_dicom, l7_hl7, l7_smb, l7_ntp,
-             l7_budget, admission, admission_relaxed]
+             l7_budget, admission, admission_relaxed, sources]
 
 if __name__ == "__main__":
     for make in SCENARIOS:

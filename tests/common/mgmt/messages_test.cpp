@@ -28,12 +28,35 @@ TEST_CASE("status carries the start-up image state; an older status without it d
     auto d = mgmt::decode_status(bytes);
     CHECK(d.image_state == "rejected");
     CHECK(d.image_error == s.image_error);
-    // An older dataplane stops after the mode string.
-    const size_t tail = 4 + s.image_state.size() + 4 + s.image_error.size();
+    // An older dataplane stops after the mode string (no image state, no warnings).
+    const size_t tail = 4 + s.image_state.size() + 4 + s.image_error.size() + 4;
     std::vector<uint8_t> old(bytes.begin(), bytes.end() - static_cast<long>(tail));
     auto o = mgmt::decode_status(old);
     CHECK(o.mode == "no-policy");
     CHECK(o.image_state.empty());
+}
+
+TEST_CASE("status carries start-up warnings; a status without them decodes", "[mgmt]") {
+    mgmt::Status s = test::sample_status();
+    s.image_state = "loaded";
+    s.warnings = {
+        "checksum_offload_hazard: port core: checksum offload is ON for interface gw1",
+        "checksum_offload_hazard: port clinical: checksum offload is ON for interface gw0"};
+    auto bytes = mgmt::encode(s);
+    auto d = mgmt::decode_status(bytes);
+    CHECK(d.warnings == s.warnings);
+    CHECK(d.image_state == "loaded");
+    // A dataplane from before the warnings stops after image_error.
+    size_t tail = 4;
+    for (auto& w : s.warnings) tail += 4 + w.size();
+    std::vector<uint8_t> old(bytes.begin(), bytes.end() - static_cast<long>(tail));
+    auto o = mgmt::decode_status(old);
+    CHECK(o.image_state == "loaded");
+    CHECK(o.warnings.empty());
+    // A count the bytes cannot hold is refused, not allocated.
+    std::vector<uint8_t> bad(old);
+    for (uint8_t b : {0xff, 0xff, 0xff, 0x0f}) bad.push_back(b);
+    CHECK_THROWS(mgmt::decode_status(bad));
 }
 
 TEST_CASE("stats snapshot round-trips including sparse histograms", "[mgmt]") {

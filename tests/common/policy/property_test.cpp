@@ -129,16 +129,32 @@ Naive naive(const CompiledPolicy& p, const Tuple& t) {
     if (t.proto == 58 &&
         (t.icmp_type == 130 || t.icmp_type == 131 || t.icmp_type == 132 || t.icmp_type == 143))
         return l2(e.mld);
+    // The source check (anti-spoofing by port), naively: an allow of the
+    // arrival port accepts; a never-valid range of it refuses, except the
+    // unspecified address in DHCP discovery / RS / DAD / MLD reports; then
+    // the side of the longest matching space prefix.
+    const uint8_t port = t.arrival == Side::Core ? 2 : 1;
+    bool allowed = false, never = false;
+    for (auto& r : p.sources)
+        if ((r.ports & port) && in_prefix(r.prefix, t.src, t.family))
+            (r.allow ? allowed : never) = true;
+    bool zero = true;
+    for (unsigned i = 0; i < (t.family == 4 ? 4u : 16u); ++i) zero = zero && t.src[i] == 0;
+    const bool exempt =
+        zero && (t.family == 4 ? t.proto == 17 && t.sport == 68 && t.dport == 67
+                               : t.proto == 58 && (t.icmp_type == 133 || t.icmp_type == 135 ||
+                                                   t.icmp_type == 143));
+    int side_c = -1, side_k = -1;
+    for (auto& x : p.clinical_space)
+        if (in_prefix(x, t.src, t.family)) side_c = std::max(side_c, int(x.len));
+    for (auto& x : p.core_space)
+        if (in_prefix(x, t.src, t.family)) side_k = std::max(side_k, int(x.len));
+    const bool side_bad = (side_c >= side_k && side_c >= 0 && t.arrival == Side::Core) ||
+                          (side_k > side_c && t.arrival == Side::Clinical);
+    const bool source_bad = !allowed && ((never && !exempt) || (!never && side_bad));
     if (t.proto == 17) {
         std::vector<uint32_t> hits;
-        // The source side as the naive model computes it below.
-        int sc = -1, sk = -1;
-        for (auto& x : p.clinical_space)
-            if (in_prefix(x, t.src, t.family)) sc = std::max(sc, int(x.len));
-        for (auto& x : p.core_space)
-            if (in_prefix(x, t.src, t.family)) sk = std::max(sk, int(x.len));
-        const bool spoofed =
-            (sc > sk && t.arrival == Side::Core) || (sk > sc && t.arrival == Side::Clinical);
+        const bool spoofed = source_bad;
         for (auto& b : p.bypass) {
             bool src = false;
             for (size_t i = 0; i < b.src.size(); ++i) {
@@ -157,13 +173,7 @@ Naive naive(const CompiledPolicy& p, const Tuple& t) {
         if (!hits.empty())
             return {Verdict::Bypass, Tier::Bypass, *std::min_element(hits.begin(), hits.end())};
     }
-    int clin = -1, core = -1;
-    for (auto& x : p.clinical_space)
-        if (in_prefix(x, t.src, t.family)) clin = std::max(clin, int(x.len));
-    for (auto& x : p.core_space)
-        if (in_prefix(x, t.src, t.family)) core = std::max(core, int(x.len));
-    if ((clin > core && t.arrival == Side::Core) || (core > clin && t.arrival == Side::Clinical))
-        return {Verdict::Deny, Tier::Essentials};
+    if (source_bad) return {Verdict::Deny, Tier::Essentials};
     auto s = naive_identify(p, t.src, t.family,
                             t.arrival == Side::Clinical ? t.src_mac : std::nullopt, t.vlan);
     auto d = naive_identify(p, t.dst, t.family, t.arrival == Side::Core ? t.dst_mac : std::nullopt,
