@@ -96,8 +96,10 @@ std::vector<BuiltConstraint> build_constraints(const policy::ProtocolConstraints
     if (!pc.dicom_calling_ae.empty() || !pc.dicom_called_ae.empty())
         b.describe = "dicom:" + lists({{"calling_ae_titles", &pc.dicom_calling_ae},
                                        {"called_ae_titles", &pc.dicom_called_ae}});
-    else if (!pc.hl7_sending_application.empty() || !pc.hl7_message_types.empty())
+    else if (!pc.hl7_sending_application.empty() || !pc.hl7_sending_facility.empty() ||
+             !pc.hl7_message_types.empty())
         b.describe = "hl7:" + lists({{"sending_applications", &pc.hl7_sending_application},
+                                     {"sending_facilities", &pc.hl7_sending_facility},
                                      {"message_types", &pc.hl7_message_types}});
     else if (pc.smb_deny_v1)
         b.describe = "smb: deny_smbv1";
@@ -185,6 +187,9 @@ L7Step l7_step(const policy::CompiledPolicy& p, const policy::Decision& dec,
         for (auto& [k, val] : j.items())
             if (!s.json.contains(k)) s.json[k] = val;
     }
+    const bool reset = r.constraints.on_violation == policy::ViolationAction::Reset &&
+                       r.constraints.ntp_modes.empty();  // UDP has nothing to reset
+    s.json["on_violation"] = reset ? "reset" : "drop";
     if (s.violation && cls)
         s.text += cls->mode == policy::Mode::Monitor
                       ? "l7: class " + cls->name +
@@ -192,7 +197,11 @@ L7Step l7_step(const policy::CompiledPolicy& p, const policy::Decision& dec,
                             "would-deny\n"
                       : std::string(
                             "l7: the gateway drops the deciding packet and marks the flow "
-                            "denied: later packets in both directions are dropped\n");
+                            "denied: later packets in both directions are dropped\n") +
+                            (reset ? "l7: on_violation: reset: it also sends a TCP reset to "
+                                     "the client and to the server, so the client fails at "
+                                     "once instead of retransmitting until its timeout\n"
+                                   : "");
     return s;
 }
 

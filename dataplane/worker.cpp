@@ -84,6 +84,12 @@ struct Loop {
             const uint64_t ns = ((rte_rdtsc() - rx_tsc) * ns_mult) >> 32;
             record_burst_latency(*ctx, tags, sent, ns);
         }
+        // TCP resets of L7 violations (on_violation: reset), on both ports.
+        for (unsigned s = 0; s < 2; ++s)
+            if (ctx->n_resets[s]) {
+                send_extra(s, ctx->resets[s], ctx->n_resets[s]);
+                ctx->n_resets[s] = 0;
+            }
         if (ws) {
             // Overload signs: this burst's time, and the RX backlog when the
             // burst came back full (where the PMD can count it).
@@ -94,6 +100,32 @@ struct Loop {
             }
             ws->overload.sample(rte_rdtsc() - rx_tsc, n, burst, backlog, pool_low(), rx_tsc);
         }
+    }
+
+    // Frames the pipeline built (L7 resets) for port side `s`: the same
+    // guarded TX as the burst, counted, no latency sample.
+    void send_extra(unsigned s, rte_mbuf** m, uint16_t n) {
+        uint32_t len[kMaxResets];  // before TX: a PMD may free a sent mbuf at once
+        for (uint16_t i = 0; i < n; ++i) len[i] = rte_pktmbuf_pkt_len(m[i]);
+        uint16_t sent = 0, dropped = 0;
+        if (w->ws) {
+            const safety::TxResult r = safety::guarded_tx(*w->ws, s, w->port[s], w->queue, m, n);
+            sent = r.sent;
+            dropped = uint16_t(r.dropped + r.flush_dropped);
+            if (r.flushed) {
+                bump(w->ctr[s].tx_pkts, r.flushed);
+                bump(w->ctr[s].tx_bytes, r.flushed_bytes);
+            }
+        } else {
+            sent = send_all(w->port[s], w->queue, m, n);
+            for (uint16_t i = sent; i < n; ++i) rte_pktmbuf_free(m[i]);
+            dropped = uint16_t(n - sent);
+        }
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < sent; ++i) bytes += len[i];
+        if (dropped) bump(w->ctr[s].tx_drop, dropped);
+        bump(w->ctr[s].tx_pkts, sent);
+        bump(w->ctr[s].tx_bytes, bytes);
     }
 
     bool pool_low() const {

@@ -112,8 +112,11 @@ Verdict finish(const C& c, const Result<Fields>& r, AuditValue* summary) {
     v.status = r.status;
     v.need = r.need;
     v.reason = r.reason;
-    v.value = r.value;
-    if (r.status != Status::Ok) return v;
+    if (r.status != Status::Ok) {
+        // The value means something only on a violation: no 65-byte copy otherwise.
+        if (r.status == Status::Violation) v.value = r.value;
+        return v;
+    }
     if (summary) summarize(r.fields, *summary);
     Decision d = check(c, r.fields);
     if (!d.allowed()) {

@@ -1,12 +1,38 @@
 #include "l7/dicom.hpp"
 
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace wg::l7 {
 
 namespace {
 
 // AE titles are ISO 646 "default character repertoire" without backslash and
 // control characters (PS3.5 AE VR); spaces are padding and not significant.
+// The field is always 16 bytes: with SSE2 (x86-64 baseline) the validity
+// check and the trimming are three compares and two bit scans on one load
+// instead of a loop over every byte (both titles are parsed on every
+// association).
 bool extract_title(Bytes raw, AeTitle& out) {
+    static_assert(kDicomAeTitleLen == 16);
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw.data()));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches them.
+    const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    const unsigned text =
+        ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')))) & 0xffffu;
+    if (text == 0) return false;  // all spaces: not a title
+    const unsigned b = unsigned(__builtin_ctz(text)), e = 32u - unsigned(__builtin_clz(text));
+    // Only bytes between the first and last non-space count (padding is spaces).
+    if (unsigned(_mm_movemask_epi8(bad)) & ((1u << e) - 1u) & ~((1u << b) - 1u)) return false;
+    std::memcpy(out.data, raw.data() + b, e - b);
+    out.len = static_cast<uint8_t>(e - b);
+    return true;
+#else
     size_t b = 0, e = raw.size();
     while (b < e && raw[b] == ' ') ++b;
     while (e > b && raw[e - 1] == ' ') --e;
@@ -17,6 +43,7 @@ bool extract_title(Bytes raw, AeTitle& out) {
         out.data[out.len++] = static_cast<char>(c);
     }
     return true;
+#endif
 }
 
 uint32_t be32(Bytes p, size_t at) {

@@ -161,7 +161,8 @@ std::string ae_pattern_problem(const std::string& pat) {
 }
 
 // Why an HL7 pattern can never equal what the parser extracts: the first
-// component of MSH-3 (sending_applications), components 1-2 of MSH-9 joined by
+// component of MSH-3 (sending_applications) or MSH-4 (sending_facilities),
+// components 1-2 of MSH-9 joined by
 // '^' (message_types).
 std::string hl7_pattern_problem(const std::string& pat, bool message_type) {
     std::string_view s(pat);
@@ -171,7 +172,8 @@ std::string hl7_pattern_problem(const std::string& pat, bool message_type) {
         return "has more than two components: only MSH-9.1^MSH-9.2 (e.g. ORU^R01) is compared, "
                "never the message structure";
     if (!message_type && carets > 0)
-        return "has a '^': only the first component of MSH-3 (the namespace ID) is compared";
+        return "has a '^': only the first component of MSH-3 / MSH-4 (the namespace ID) is "
+               "compared";
     return {};
 }
 
@@ -282,7 +284,8 @@ void analyse_constraints(const CompiledPolicy& p, std::vector<Diagnostic>& out) 
             Proto proto;
         };
         bool dicom = !c.dicom_calling_ae.empty() || !c.dicom_called_ae.empty();
-        bool hl7 = !c.hl7_sending_application.empty() || !c.hl7_message_types.empty();
+        bool hl7 = !c.hl7_sending_application.empty() || !c.hl7_sending_facility.empty() ||
+                   !c.hl7_message_types.empty();
         const Check checks[] = {{"dicom", dicom, Proto::Tcp},
                                 {"hl7", hl7, Proto::Tcp},
                                 {"smb", c.smb_deny_v1, Proto::Tcp},
@@ -338,8 +341,14 @@ void analyse_constraints(const CompiledPolicy& p, std::vector<Diagnostic>& out) 
         patterns("called_ae_titles", c.dicom_called_ae, ae_pattern_problem);
         patterns("sending_applications", c.hl7_sending_application,
                  [](const std::string& x) { return hl7_pattern_problem(x, false); });
+        patterns("sending_facilities", c.hl7_sending_facility,
+                 [](const std::string& x) { return hl7_pattern_problem(x, false); });
         patterns("message_types", c.hl7_message_types,
                  [](const std::string& x) { return hl7_pattern_problem(x, true); });
+        if (c.on_violation == ViolationAction::Reset && !c.ntp_modes.empty())
+            warn("constraint-reset-udp",
+                 "on_violation: reset (the rule's or its class's) on an ntp constraint: UDP has "
+                 "no connection to reset, so a violating datagram is only dropped");
     }
 }
 

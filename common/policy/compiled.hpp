@@ -65,6 +65,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,10 @@ inline constexpr uint32_t kNoRule = 0xffffffff;
 enum class Action : uint8_t { Deny = 0, Allow = 1 };
 enum class Mode : uint8_t { Enforce = 0, Monitor = 1 };
 enum class FailMode : uint8_t { Open = 0, Closed = 1 };
+// What the gateway does besides dropping when a flow's first payload violates
+// its rule's protocol constraint: drop only, or also send TCP resets to both
+// ends so the client fails fast (docs/protocol-inspection.md).
+enum class ViolationAction : uint8_t { Drop = 0, Reset = 1 };
 enum class Tier : uint8_t {
     Essentials = 0,
     Bypass = 1,
@@ -115,7 +120,8 @@ struct ClassDef {
     std::string name;  // "unknown" for id 0
     Mode mode = Mode::Enforce;
     Action default_action = Action::Deny;
-    FailMode on_failure = FailMode::Open;  // no policy / table full / overload
+    FailMode on_failure = FailMode::Open;                  // no policy / table full / overload
+    ViolationAction on_violation = ViolationAction::Drop;  // its constrained rules' default
     std::vector<std::pair<std::string, std::string>> labels;
     // New-flow rate limit per source host of this class (0 = global default).
     uint32_t new_flows_per_sec = 0;
@@ -145,21 +151,28 @@ struct Endpoint {
     std::vector<IpPrefix> prefixes;
 };
 
-// Application-layer constraints reserved in the language and carried in the
-// image; enforced by the protocol-inspection work (a later issue). Empty
-// vectors mean "no constraint". AE titles and application names may end in
-// '*' (prefix match).
+// Application-layer constraints of a rule (docs/protocol-inspection.md);
+// policy/l7_rule.hpp turns them into the compiled form the dataplane
+// inspects. An empty vector means "not restricted": the loader refuses an
+// explicitly empty list (it would read as "anything goes"), so "empty" is
+// always "the policy did not name it". AE titles and application names may
+// end in '*' (prefix match).
 struct ProtocolConstraints {
     std::vector<std::string> dicom_calling_ae;
     std::vector<std::string> dicom_called_ae;
     std::vector<std::string> hl7_sending_application;
-    std::vector<std::string> hl7_message_types;  // "ORU^R01"
+    std::vector<std::string> hl7_sending_facility;  // MSH-4, first component
+    std::vector<std::string> hl7_message_types;     // "ORU^R01"
     bool smb_deny_v1 = false;
     std::vector<uint8_t> ntp_modes;  // allowed NTP modes (RFC 5905: 3 client, 4 server)
+    // Source: the rule's own `on_violation` (nullopt: the class decides).
+    // Compiled class rules with a constraint: always set, the rule's value or
+    // else its class's (default drop).
+    std::optional<ViolationAction> on_violation;
     bool empty() const {
         return dicom_calling_ae.empty() && dicom_called_ae.empty() &&
-               hl7_sending_application.empty() && hl7_message_types.empty() && !smb_deny_v1 &&
-               ntp_modes.empty();
+               hl7_sending_application.empty() && hl7_sending_facility.empty() &&
+               hl7_message_types.empty() && !smb_deny_v1 && ntp_modes.empty();
     }
     friend bool operator==(const ProtocolConstraints&, const ProtocolConstraints&) = default;
 };
@@ -191,7 +204,7 @@ struct Rule {
     std::vector<PortRange> sports;  // empty = any
     std::vector<PortRange> dports;  // empty = any (responder port)
     uint16_t vlan = kAnyVlan;
-    ProtocolConstraints constraints;  // reserved: not enforced yet
+    ProtocolConstraints constraints;  // L7, first client payload (class allow rules)
     SourceLoc loc;
     // Guardrails only: a packet that matches the guardrail and one of its
     // exceptions is not denied by it; evaluation goes on with the later
@@ -210,12 +223,12 @@ struct Rule {
 struct BypassEntry {
     uint32_t id = 0;
     std::string name;
-    std::vector<IpPrefix> src;       // source hosts (from the source class), empty = any
+    std::vector<IpPrefix> src;  // source hosts (from the source class), empty = any
     // Parallel to `src`: the inventory MAC of that source host, all zero when
     // none (subnets, hosts without a MAC, core-side entries).
     std::vector<std::array<uint8_t, 6>> src_mac;
-    uint8_t side = 0;  // arrival port the telemetry comes in on (Side: 0 clinical, 1 core)
-    std::vector<IpPrefix> dst;       // multicast groups or destination hosts
+    uint8_t side = 0;           // arrival port the telemetry comes in on (Side: 0 clinical, 1 core)
+    std::vector<IpPrefix> dst;  // multicast groups or destination hosts
     uint16_t src_class = kAnyClass;  // for explain/reporting
     uint16_t dst_class = kAnyClass;
     PortRange dports;

@@ -135,6 +135,7 @@ class Resolver {
             d.mode = c->mode;
             d.default_action = c->default_action;
             d.on_failure = c->on_failure.value_or(s_.settings.default_on_failure);
+            d.on_violation = c->on_violation.value_or(ViolationAction::Drop);
             d.labels = c->labels;
             d.new_flows_per_sec = c->new_flows_per_sec;
             d.new_flows_burst = c->new_flows_burst;
@@ -621,6 +622,13 @@ class Resolver {
                 r.initiator = rs.egress ? self : *peer;
                 r.responder = rs.egress ? *peer : self;
                 fill_match(r, rs);
+                // The rule's on_violation, else its class's: resolved here so
+                // the dataplane, explain and diff read one value per rule.
+                if (!r.constraints.empty())
+                    r.constraints.on_violation =
+                        rs.constraints.on_violation.value_or(p.classes[cid].on_violation);
+                else
+                    r.constraints.on_violation.reset();
                 if (admit(r)) push_rule(p, std::move(r));
             }
         }

@@ -214,6 +214,7 @@ std::string describe_rule(const CompiledPolicy& p, const Rule& r) {
     if (!c.dicom_called_ae.empty()) s += " dicom-called[" + join(c.dicom_called_ae) + "]";
     if (!c.hl7_sending_application.empty())
         s += " hl7-app[" + join(c.hl7_sending_application) + "]";
+    if (!c.hl7_sending_facility.empty()) s += " hl7-fac[" + join(c.hl7_sending_facility) + "]";
     if (!c.hl7_message_types.empty()) s += " hl7-msg[" + join(c.hl7_message_types) + "]";
     if (c.smb_deny_v1) s += " no-smbv1";
     if (!c.ntp_modes.empty()) {
@@ -221,6 +222,7 @@ std::string describe_rule(const CompiledPolicy& p, const Rule& r) {
         for (auto x : c.ntp_modes) m += (m.empty() ? "" : ",") + std::to_string(x);
         s += " ntp-modes[" + m + "]";
     }
+    if (c.on_violation == ViolationAction::Reset) s += " reset-on-violation";
     return s;
 }
 

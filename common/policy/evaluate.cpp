@@ -334,6 +334,10 @@ L7Decision evaluate_l7(const CompiledPolicy& p, const Decision& d,
     out.reason = std::string(l7::reason_name(v.reason));
     out.value = std::string(v.value.view());
     out.verdict = monitor ? Verdict::WouldDeny : Verdict::Deny;
+    // Only a real denial ends the connection; a monitor class forwards, and
+    // a datagram has no connection (the on_failure drop is not a violation).
+    out.reset = !monitor && r.constraints.on_violation == ViolationAction::Reset &&
+                !std::holds_alternative<l7::NtpConstraint>(c);
     return out;
 }
 

@@ -68,6 +68,9 @@ struct L7Decision {
     std::string reason;        // the violation's reason name ("" when allowed)
     std::string value;         // the offending value, escaped as in the audit log
     std::string line;          // one line for explain (l7::explain_line)
+    // A violation denied (enforce class) on a TCP flow whose rule says
+    // on_violation: reset: the gateway also sends a TCP reset to each end.
+    bool reset = false;
 };
 L7Decision evaluate_l7(const CompiledPolicy& p, const Decision& d,
                        std::span<const uint8_t> first_payload);

@@ -69,6 +69,7 @@ struct Enc {
             w.put(c.mode);
             w.put(c.default_action);
             w.put(c.on_failure);
+            w.put(c.on_violation);
             w.put<uint32_t>(uint32_t(c.labels.size()));
             for (auto& [k, v] : c.labels) {
                 w.put_str(k);
@@ -112,10 +113,13 @@ struct Enc {
             strings(c.dicom_calling_ae);
             strings(c.dicom_called_ae);
             strings(c.hl7_sending_application);
+            strings(c.hl7_sending_facility);
             strings(c.hl7_message_types);
             w.put_bool(c.smb_deny_v1);
             w.put<uint32_t>(uint32_t(c.ntp_modes.size()));
             for (auto m : c.ntp_modes) w.put<uint8_t>(m);
+            // 0: not set, else ViolationAction + 1.
+            w.put<uint8_t>(c.on_violation ? uint8_t(uint8_t(*c.on_violation) + 1) : 0);
             loc(r.loc);
         }
         w.put<uint32_t>(uint32_t(p.bypass.size()));
@@ -290,6 +294,7 @@ struct Dec {
             c.mode = get_enum<Mode>(r, "class mode", 1);
             c.default_action = get_enum<Action>(r, "class default action", 1);
             c.on_failure = get_enum<FailMode>(r, "class on_failure", 1);
+            c.on_violation = get_enum<ViolationAction>(r, "class on_violation", 1);
             c.labels.resize(r.get_count(8, "labels"));
             for (auto& [k, v] : c.labels) {
                 k = r.get_str("label", limits::kMaxStringBytes);
@@ -334,10 +339,13 @@ struct Dec {
             c.dicom_calling_ae = strings("AE titles");
             c.dicom_called_ae = strings("AE titles");
             c.hl7_sending_application = strings("HL7 applications");
+            c.hl7_sending_facility = strings("HL7 facilities");
             c.hl7_message_types = strings("HL7 message types");
             c.smb_deny_v1 = r.get_bool("smb_deny_v1");
             c.ntp_modes.resize(r.get_count(1, "NTP modes"));
             for (auto& m : c.ntp_modes) m = r.get<uint8_t>("NTP mode");
+            if (uint8_t v = get_enum<uint8_t>(r, "rule on_violation", 2))
+                c.on_violation = ViolationAction(v - 1);
             x.loc = loc();
         }
         p.bypass.resize(r.get_count(30, "bypass entries"));

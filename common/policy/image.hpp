@@ -13,8 +13,9 @@
 namespace wg::policy {
 
 // 2: essentials.mld, the admission profile, bypass source MACs and side;
-// 3: guardrail exceptions; 4: anti-spoofing source rules (sources).
-inline constexpr uint32_t kImageSchemaVersion = 4;
+// 3: guardrail exceptions; 4: anti-spoofing source rules (sources);
+// 5: L7 on_violation (class and rule), HL7 sending_facilities.
+inline constexpr uint32_t kImageSchemaVersion = 5;
 
 class ImageError : public std::runtime_error {
   public:

@@ -5,7 +5,8 @@ namespace wg::policy {
 bool rule_constraint(const ProtocolConstraints& pc, l7::Constraint& out, std::string& err) {
     err.clear();
     const bool dicom = !pc.dicom_calling_ae.empty() || !pc.dicom_called_ae.empty();
-    const bool hl7 = !pc.hl7_sending_application.empty() || !pc.hl7_message_types.empty();
+    const bool hl7 = !pc.hl7_sending_application.empty() || !pc.hl7_sending_facility.empty() ||
+                     !pc.hl7_message_types.empty();
     const bool smb = pc.smb_deny_v1;
     const bool ntp = !pc.ntp_modes.empty();
     const int named = int(dicom) + int(hl7) + int(smb) + int(ntp);
@@ -16,8 +17,10 @@ bool rule_constraint(const ProtocolConstraints& pc, l7::Constraint& out, std::st
             "split the rule";
         return false;
     }
-    // An empty list in the model means "not restricted" (the language has no
-    // explicit empty list), hence nullopt for an empty vector.
+    // An empty list in the model means "not restricted": the loader refuses
+    // an explicitly empty one (constraint-empty-list), hence nullopt for an
+    // empty vector. (The compiled form could say "nothing matches"; no
+    // policy can ask for it.)
     auto list = [](const std::vector<std::string>& v) {
         return v.empty() ? std::nullopt : std::optional<std::vector<std::string>>(v);
     };
@@ -28,7 +31,7 @@ bool rule_constraint(const ProtocolConstraints& pc, l7::Constraint& out, std::st
         if (!err.empty()) return false;
         out = c;
     } else if (hl7) {
-        l7::Hl7ConstraintSpec spec{list(pc.hl7_sending_application), std::nullopt,
+        l7::Hl7ConstraintSpec spec{list(pc.hl7_sending_application), list(pc.hl7_sending_facility),
                                    list(pc.hl7_message_types)};
         l7::Hl7Constraint c;
         err = l7::build(spec, c);

@@ -33,6 +33,8 @@ void Loader::device_class(FileCtx& ctx, const YAML::Node& doc) {
         ctx.error(c.loc, "missing-field",
                   "class '" + c.name + "' needs 'default_action: deny' or 'allow'");
     c.on_failure = parse_fail(pre);
+    if (auto v = pre.choice("on_violation", names::kViolationActionNames.names))
+        c.on_violation = names::from_name(names::kViolationAction, *v);
     if (auto v = pre.boolean("telemetry_receiver")) c.telemetry_receiver = *v;
     if (auto v = pre.uint("new_flows_per_sec", 1, 1000000)) c.new_flows_per_sec = uint32_t(*v);
     if (auto v = pre.uint("new_flows_burst", 1, 1000000)) c.new_flows_burst = uint32_t(*v);

@@ -35,13 +35,19 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
     ProtocolConstraints c;
     Map m(ctx, n, "constraints of " + what, names::kConstraintKeys);
     if (!m.valid()) return c;
-    auto strings = [&](const Map& sub, std::string_view key, std::vector<std::string>& out) {
+    // An explicitly empty list is refused: read as "not restricted" it would
+    // let anything through, read as "nothing" it would silently deny a
+    // clinical flow. Either way the author meant something else.
+    auto empty_list = [&](SourceLoc at, std::string_view key, std::string_view hint) {
+        ctx.error(at, "constraint-empty-list",
+                  "'" + std::string(key) + "' in " + m.what() +
+                      " is an empty list; list the allowed values (" + std::string(hint) +
+                      "), or remove the key to leave it unrestricted");
+    };
+    auto strings = [&](const Map& sub, std::string_view key, std::vector<std::string>& out,
+                       std::string_view hint) {
         auto v = sub.str_list(key);
-        // An empty list compiles to "unrestricted", not "nothing": say so.
-        if (v && v->empty())
-            ctx.warning(sub.key_loc(key), "constraint-empty-list",
-                        "'" + std::string(key) + "' is an empty list, which restricts nothing " +
-                            "(the same as leaving it out); list the allowed values");
+        if (v && v->empty()) empty_list(sub.key_loc(key), key, hint);
         if (v)
             for (auto& [s, at] : *v) {
                 if (s.empty() || s.size() > 64) {
@@ -52,10 +58,21 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
                 out.push_back(s);
             }
     };
+    // A protocol named with no list would check nothing: say how to ask for
+    // a protocol-only check instead ('*' matches any value).
+    auto names_nothing = [&](const Map& sub, std::string_view proto_name, std::string_view how) {
+        if (sub.valid() && sub.node().size() == 0)
+            ctx.error(sub.loc(), "bad-constraint",
+                      std::string(proto_name) + " constraints of " + what +
+                          " name nothing to check; " + std::string(how));
+    };
     if (auto d = m.get("dicom")) {
         Map dm(ctx, *d, "dicom constraints of " + what, {"calling_ae_titles", "called_ae_titles"});
-        strings(dm, "calling_ae_titles", c.dicom_calling_ae);
-        strings(dm, "called_ae_titles", c.dicom_called_ae);
+        strings(dm, "calling_ae_titles", c.dicom_calling_ae, "e.g. [US_CART_*]; '*' allows any");
+        strings(dm, "called_ae_titles", c.dicom_called_ae, "e.g. [PACS]; '*' allows any");
+        names_nothing(dm, "dicom",
+                      "write calling_ae_titles: ['*'] to require a DICOM association with any "
+                      "titles");
         for (auto* v : {&c.dicom_calling_ae, &c.dicom_called_ae})
             for (auto& s : *v)
                 if (s.size() > 16)
@@ -63,9 +80,16 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
                               "DICOM AE title '" + s + "' is longer than 16 characters");
     }
     if (auto h = m.get("hl7")) {
-        Map hm(ctx, *h, "hl7 constraints of " + what, {"sending_applications", "message_types"});
-        strings(hm, "sending_applications", c.hl7_sending_application);
-        strings(hm, "message_types", c.hl7_message_types);
+        Map hm(ctx, *h, "hl7 constraints of " + what,
+               {"sending_applications", "sending_facilities", "message_types"});
+        strings(hm, "sending_applications", c.hl7_sending_application,
+                "MSH-3, e.g. [BEDVIEW]; '*' allows any");
+        strings(hm, "sending_facilities", c.hl7_sending_facility,
+                "MSH-4, e.g. [ICU_EAST]; '*' allows any");
+        strings(hm, "message_types", c.hl7_message_types, "MSH-9, e.g. [ORU^R01]; '*' allows any");
+        names_nothing(hm, "hl7",
+                      "write sending_applications: ['*'] to require MLLP-framed HL7 from any "
+                      "sender");
     }
     if (auto s = m.get("smb")) {
         Map sm(ctx, *s, "smb constraints of " + what, {"deny_smbv1"});
@@ -73,14 +97,12 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
     }
     if (auto t = m.get("ntp")) {
         Map tm(ctx, *t, "ntp constraints of " + what, {"modes"});
+        names_nothing(tm, "ntp", "write modes: [3] to allow client queries only");
         if (auto v = tm.get("modes")) {
             if (!v->IsSequence()) {
                 ctx.error(*v, "bad-value", "'modes' of ntp constraints must be a list of 1-7");
             } else {
-                if (v->size() == 0)
-                    ctx.warning(ctx.loc(*v), "constraint-empty-list",
-                                "'modes' is an empty list, which restricts nothing (the same as "
-                                "leaving it out); list the allowed modes, e.g. [3]");
+                if (v->size() == 0) empty_list(tm.key_loc("modes"), "modes", "e.g. [3]");
                 for (const auto& item : *v)
                     if (auto x = yaml::to_uint(ctx, item, "NTP mode", 1, 7))
                         c.ntp_modes.push_back(static_cast<uint8_t>(*x));
@@ -90,10 +112,19 @@ ProtocolConstraints parse_constraints(FileCtx& ctx, const YAML::Node& n, const s
             }
         }
     }
+    if (auto v = m.choice("on_violation", names::kViolationActionNames.names)) {
+        c.on_violation = names::from_name(names::kViolationAction, *v);
+        if (c.empty())
+            ctx.warning(m.key_loc("on_violation"), "constraint-never-applies",
+                        "'on_violation' in " + m.what() +
+                            " has no protocol constraint to act on; add dicom, hl7, smb or ntp, "
+                            "or remove it");
+    }
     // A constraint on a protocol the rule cannot carry would silently never apply.
     bool tcp_ok = proto == Proto::Tcp, udp_ok = proto == Proto::Udp;
     if ((!c.dicom_called_ae.empty() || !c.dicom_calling_ae.empty() ||
-         !c.hl7_message_types.empty() || !c.hl7_sending_application.empty() || c.smb_deny_v1) &&
+         !c.hl7_message_types.empty() || !c.hl7_sending_application.empty() ||
+         !c.hl7_sending_facility.empty() || c.smb_deny_v1) &&
         !tcp_ok)
         ctx.error(m.loc(), "bad-constraint",
                   "dicom/hl7/smb constraints need 'proto: tcp' on " + what);

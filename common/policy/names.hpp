@@ -24,6 +24,8 @@ inline constexpr Spelling<Mode> kMode[] = {{Mode::Enforce, "enforce"}, {Mode::Mo
 inline constexpr Spelling<Action> kAction[] = {{Action::Deny, "deny"}, {Action::Allow, "allow"}};
 inline constexpr Spelling<FailMode> kFailMode[] = {{FailMode::Open, "open"},
                                                    {FailMode::Closed, "closed"}};
+inline constexpr Spelling<ViolationAction> kViolationAction[] = {{ViolationAction::Drop, "drop"},
+                                                                 {ViolationAction::Reset, "reset"}};
 inline constexpr Spelling<Proto> kProto[] = {{Proto::Tcp, "tcp"},
                                              {Proto::Udp, "udp"},
                                              {Proto::Icmp, "icmp"},
@@ -54,6 +56,7 @@ inline constexpr NameList kModeNames{kMode};
 inline constexpr NameList kActionNames{kAction};
 inline constexpr NameList kFailModeNames{kFailMode};
 inline constexpr NameList kProtoNames{kProto};
+inline constexpr NameList kViolationActionNames{kViolationAction};
 
 constexpr std::string_view mode(Mode v) {
     return name_of(kMode, v);
@@ -63,6 +66,9 @@ constexpr std::string_view action(Action v) {
 }
 constexpr std::string_view fail_mode(FailMode v) {
     return name_of(kFailMode, v);
+}
+constexpr std::string_view violation_action(ViolationAction v) {
+    return name_of(kViolationAction, v);
 }
 constexpr std::string_view proto(Proto v) {
     return name_of(kProto, v);
@@ -96,6 +102,7 @@ inline constexpr std::string_view kDeviceClassKeys[] = {"apiVersion",
                                                         "mode",
                                                         "default_action",
                                                         "on_failure",
+                                                        "on_violation",
                                                         "new_flows_per_sec",
                                                         "new_flows_burst",
                                                         "telemetry_receiver",
@@ -106,7 +113,8 @@ inline constexpr std::string_view kEgressRuleKeys[] = {
 inline constexpr std::string_view kIngressRuleKeys[] = {
     "name", "description", "from", "zone", "proto", "ports", "source_ports", "vlan", "constraints"};
 inline constexpr std::string_view kPeerKeys[] = {"any", "class", "zone", "group", "cidr"};
-inline constexpr std::string_view kConstraintKeys[] = {"dicom", "hl7", "smb", "ntp"};
+inline constexpr std::string_view kConstraintKeys[] = {"dicom", "hl7", "smb", "ntp",
+                                                       "on_violation"};
 inline constexpr std::string_view kInventoryKeys[] = {"apiVersion", "kind", "description", "hosts",
                                                       "imports"};
 inline constexpr std::string_view kHostKeys[] = {
@@ -168,6 +176,8 @@ inline constexpr SchemaObject kSchemaEnums[] = {
     {"/definitions/DeviceClass/properties/mode", kModeNames.names},
     {"/definitions/DeviceClass/properties/default_action", kActionNames.names},
     {"/definitions/DeviceClass/properties/on_failure", kFailModeNames.names},
+    {"/definitions/DeviceClass/properties/on_violation", kViolationActionNames.names},
+    {"/definitions/constraints/properties/on_violation", kViolationActionNames.names},
     {"/definitions/Guardrails/properties/rules/items/properties/mode", kModeNames.names},
 };
 

@@ -57,6 +57,7 @@ struct ClassSrc {
     Mode mode = Mode::Enforce;
     Action default_action = Action::Deny;
     std::optional<FailMode> on_failure;
+    std::optional<ViolationAction> on_violation;
     std::vector<std::pair<std::string, std::string>> labels;
     uint32_t new_flows_per_sec = 0, new_flows_burst = 0;
     bool telemetry_receiver = false;

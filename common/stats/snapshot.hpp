@@ -50,10 +50,11 @@ struct RuleCounters {
 // L7 first-payload inspection outcomes of one class (the owner of the
 // constrained rule) and protocol ("dicom", "hl7", "smb", "ntp"): flows whose
 // first payload got a verdict (inspected = allowed + violated) and flows
-// that got none (uninspected: pool, budget or timeout exhausted).
-inline constexpr unsigned kL7Outcomes = 4;
+// that got none (uninspected: pool, budget or timeout exhausted); reset:
+// violations answered with TCP resets to both ends (on_violation: reset).
+inline constexpr unsigned kL7Outcomes = 5;
 inline constexpr const char* kL7OutcomeNames[kL7Outcomes] = {"inspected", "allowed", "violated",
-                                                             "uninspected"};
+                                                             "uninspected", "reset"};
 struct L7Counters {
     std::string cls;
     std::string protocol;

@@ -34,6 +34,8 @@ WorkerCtx::WorkerCtx(unsigned id, uint32_t flow_capacity, uint64_t hz)
 }
 
 WorkerCtx::~WorkerCtx() {
+    for (unsigned s = 0; s < 2; ++s)
+        for (uint16_t k = 0; k < n_resets[s]; ++k) rte_pktmbuf_free(resets[s][k]);
     free_lcore_stats(stats);
 }
 

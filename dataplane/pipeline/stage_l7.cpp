@@ -16,7 +16,10 @@
 // established fast path pays one predictable branch for it.
 #include <rte_mbuf.h>
 
+#include <cstring>
+
 #include "contract/l7_reason.hpp"
+#include "l7/rst_frame.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/verdict.hpp"
 
@@ -92,6 +95,37 @@ bool fail(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const L
     return false;
 }
 
+// on_violation: reset: a TCP reset to each end, built from the violating
+// segment (l7/rst_frame.hpp) into two mbufs of the segment's own pool and
+// queued for the worker to send: toward the client on the port it arrived on,
+// toward the server on the other one. Pool empty or queue full: no resets
+// (the segment is dropped all the same). Returns true if both were queued.
+bool queue_resets(WorkerCtx& w, unsigned i) {
+    const rte_mbuf* pkt = w.pkts[i];
+    const unsigned back = w.meta[i].arrival & 1u, fwd = back ^ 1u;
+    if (w.n_resets[back] >= kMaxResets || w.n_resets[fwd] >= kMaxResets) return false;
+    uint8_t head[l7::kRstInputMax];
+    const uint32_t len =
+        rte_pktmbuf_pkt_len(pkt) < sizeof head ? rte_pktmbuf_pkt_len(pkt) : uint32_t(sizeof head);
+    const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(pkt, 0, len, head));
+    l7::RstFrames f;
+    if (!p || !l7::build_tcp_resets(l7::Bytes(p, len), f)) return false;
+    rte_mbuf* m[2] = {rte_pktmbuf_alloc(pkt->pool), rte_pktmbuf_alloc(pkt->pool)};
+    char* d[2] = {m[0] ? rte_pktmbuf_append(m[0], f.to_client_len) : nullptr,
+                  m[1] ? rte_pktmbuf_append(m[1], f.to_server_len) : nullptr};
+    if (!d[0] || !d[1]) {
+        rte_pktmbuf_free(m[0]);  // NULL-safe
+        rte_pktmbuf_free(m[1]);
+        return false;
+    }
+    std::memcpy(d[0], f.to_client, f.to_client_len);
+    std::memcpy(d[1], f.to_server, f.to_server_len);
+    m[0]->port = m[1]->port = pkt->port;
+    w.resets[back][w.n_resets[back]++] = m[0];
+    w.resets[fwd][w.n_resets[fwd]++] = m[1];
+    return true;
+}
+
 // A verdict on the first payload. Returns true if the packet was settled.
 bool judged(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const L7Entry& ent,
             l7::Status st, l7::Reason why, const l7::AuditValue& value, uint64_t now) {
@@ -118,6 +152,9 @@ bool judged(WorkerCtx& w, const PolicyTables* t, unsigned i, FlowEntry& e, const
     w.flows.cold(e).l7_reason = static_cast<uint8_t>(r);
     settle(w, i, e, Action::Drop, stats::Verdict::Denied, r, path_of(e), now);
     audit(w, t, i, who_of(w, e), stats::Verdict::Denied, r, now, ent.proto, &value);
+    // One pair per flow: later packets are l7_flow_denied, never judged again.
+    if (ent.reset && e.key.proto == 6 && queue_resets(w, i))
+        w.stats->l7_count(cs, proto, L7Outcome::Reset);
     return true;
 }
 

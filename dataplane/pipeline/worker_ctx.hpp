@@ -44,6 +44,9 @@ inline constexpr unsigned kMinSweepSlots = 64;
 inline constexpr unsigned kL7TimeoutMs = 5000;
 // Pool slots the housekeeping sweep visits per call (once per millisecond).
 inline constexpr unsigned kL7SweepSlots = 64;
+// TCP resets (on_violation: reset) queued per output side in one burst; more
+// violations than this in one burst are dropped without resets.
+inline constexpr unsigned kMaxResets = 32;
 
 // Per forwarded packet: what the latency recorder needs after TX.
 struct PktTag {
@@ -96,6 +99,10 @@ struct WorkerCtx {
     uint64_t l7_timeout = 0;
     uint32_t l7_sweep = 0;
     rte_mbuf* const* pkts = nullptr;  // the burst being processed (payload reads)
+    // Resets built by stage_l7 from the burst's mbuf pool, by the side whose
+    // port sends them; the worker sends them after the burst's own TX.
+    rte_mbuf* resets[2][kMaxResets];
+    uint16_t n_resets[2] = {0, 0};
 
     // Burst scratch (indexed by burst slot unless noted).
     PacketMeta meta[kMaxBurst];

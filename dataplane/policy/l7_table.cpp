@@ -25,6 +25,8 @@ void L7Table::build(const policy::CompiledPolicy& p) {
         e.c = c;
         e.proto = l7::protocol_of(c);
         e.owner_class = r.owner_class;
+        e.reset = r.constraints.on_violation == policy::ViolationAction::Reset &&
+                  e.proto != l7::Protocol::Ntp;
         if (r.owner_class < p.classes.size()) {
             const auto& cl = p.classes[r.owner_class];
             e.monitor = cl.mode == policy::Mode::Monitor;

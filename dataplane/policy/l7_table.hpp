@@ -23,6 +23,9 @@ struct L7Entry {
     uint16_t owner_class = policy::kUnknownClass;  // the class whose rule it is
     bool monitor = false;                          // owner in monitor mode: would-deny only
     bool fail_closed = false;                      // owner's on_failure
+    // on_violation: reset (the rule's, else its class's) on a TCP protocol:
+    // a denied violation also sends a TCP reset to each end (l7/rst_frame.hpp).
+    bool reset = false;
 };
 
 class L7Table {

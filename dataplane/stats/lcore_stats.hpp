@@ -75,7 +75,7 @@ inline constexpr const char* ctr_name(unsigned c) {
 // carries the constraint) and protocol (l7::Protocol order). A constrained
 // flow ends in exactly one of allowed / violated / uninspected; inspected
 // counts the verdicts the parsers reached (allowed + violated).
-enum class L7Outcome : uint8_t { Inspected = 0, Allowed, Violated, Uninspected };
+enum class L7Outcome : uint8_t { Inspected = 0, Allowed, Violated, Uninspected, Reset };
 inline constexpr unsigned kL7Outcomes = stats::kL7Outcomes;
 inline constexpr unsigned kL7Protocols = 4;
 

@@ -31,6 +31,9 @@ FakeTables::FakeTables(uint64_t gen, bool deny_all) : gen_(gen), deny_all_(deny_
         r.owner_class = dicom_owner[k];
         r.proto = policy::Proto::Tcp;
         r.constraints.dicom_calling_ae = {"US_CART*"};
+        // open (enforce) and mon (monitor) reset on a violation; pump drops.
+        r.constraints.on_violation =
+            k ? policy::ViolationAction::Reset : policy::ViolationAction::Drop;
         p_.rules.push_back(r);
     }
     policy::Rule ntp;  // rule 5: pump -> server UDP 123, NTP mode 3 only

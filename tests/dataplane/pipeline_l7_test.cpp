@@ -14,6 +14,7 @@
 #include "../support/mbufs.hpp"
 #include "fake_tables.hpp"
 #include "frames.hpp"
+#include "l7/rst_frame.hpp"
 #include "pipeline.hpp"
 
 using namespace wg::dp;
@@ -146,6 +147,47 @@ TEST_CASE("L7: a violating first payload is dropped, the flow denied both ways, 
     CHECK(std::string(a[0].l7_value, a[0].l7_value_len) == "XS_CART_ICU1");
     CHECK(wg::contract::reason_name(Reason::L7DicomCallingAeDenied) ==
           std::string("dicom_calling_ae_denied"));
+}
+
+TEST_CASE("L7: on_violation reset queues a TCP reset toward each end, once per flow") {
+    Rig r;
+    r.handshake(kOpen);
+    const Frame bad = r.data(kOpen, 0, kBad);
+    CHECK_FALSE(r.pass(0, bad));
+    REQUIRE(r.w.n_resets[0] == 1);  // back out of the clinical port, to the client
+    REQUIRE(r.w.n_resets[1] == 1);  // out of the core port, to the server
+    CHECK(r.l7("open", P::Dicom, O::Reset) == 1);
+    const Frame to_client = from_mbufs(&r.w.resets[0][0], 1)[0];
+    const Frame to_server = from_mbufs(&r.w.resets[1][0], 1)[0];
+    r.w.n_resets[0] = r.w.n_resets[1] = 0;  // from_mbufs freed them
+    wg::l7::RstFrames want;
+    REQUIRE(wg::l7::build_tcp_resets(wg::l7::Bytes(bad.data(), bad.size()), want));
+    CHECK(to_client == Frame(want.to_client, want.to_client + want.to_client_len));
+    CHECK(to_server == Frame(want.to_server, want.to_server + want.to_server_len));
+    auto be32 = [](const Frame& f, size_t at) {
+        return uint32_t(f[at]) << 24 | uint32_t(f[at + 1]) << 16 | uint32_t(f[at + 2]) << 8 |
+               f[at + 3];
+    };
+    CHECK(be32(to_client, 34 + 4) == kSisn + 1);  // seq: the client's RCV.NXT
+    CHECK(be32(to_client, 34 + 8) == kIsn + 1 + uint32_t(kBad.size()));  // ack past the payload
+    CHECK(be32(to_server, 34 + 4) == kIsn + 1);  // seq: the byte the server never got
+    // Later packets of the denied flow: dropped, no more resets.
+    CHECK_FALSE(r.pass(0, bad));
+    CHECK(r.w.n_resets[0] == 0);
+    CHECK(r.w.n_resets[1] == 0);
+}
+
+TEST_CASE("L7: no reset for a drop rule, a monitor class or an allowed payload") {
+    Rig r;
+    r.handshake(kPump);  // pump/dicom: on_violation drop
+    CHECK_FALSE(r.pass(0, r.data(kPump, 0, kBad)));
+    r.handshake(kMon);  // mon/dicom: reset, but monitor mode forwards
+    CHECK(r.pass(0, r.data(kMon, 0, kBad)));
+    r.handshake(kOpen);
+    CHECK(r.pass(0, r.data(kOpen, 0, kGood)));
+    CHECK(r.w.n_resets[0] == 0);
+    CHECK(r.w.n_resets[1] == 0);
+    CHECK(r.l7("mon", P::Dicom, O::Reset) == 0);
 }
 
 TEST_CASE("L7: an HTTP request on the DICOM port is refused on its first byte") {

@@ -183,12 +183,12 @@ TEST_CASE("audit batches carry L7 protocol and value; a batch without them decod
 
 TEST_CASE("stats snapshot carries L7 counters", "[mgmt]") {
     stats::Snapshot s;
-    s.l7.push_back({"us_cart", "dicom", {10, 9, 1, 0}});
+    s.l7.push_back({"us_cart", "dicom", {10, 9, 1, 0, 1}});
     auto d = mgmt::decode_stats(mgmt::encode(s));
     REQUIRE(d.l7.size() == 1);
     CHECK(d.l7[0].cls == "us_cart");
     CHECK(d.l7[0].protocol == "dicom");
-    CHECK(d.l7[0].counts == std::array<uint64_t, 4>{10, 9, 1, 0});
+    CHECK(d.l7[0].counts == std::array<uint64_t, stats::kL7Outcomes>{10, 9, 1, 0, 1});
 }
 
 // Decoders allocate in proportion to what they received: a count claiming
