@@ -177,6 +177,13 @@ Workload make_workload(const PolicySpec& s) {
     b.dst = {prefix(fam, w.bypass_group, fam == 4 ? 32 : 128)};
     b.dports = {5400, 5401};
     w.bypass_port = 5400;
+    if (s.bypass_bound) {
+        b.side = 0;  // clinical port
+        for (const auto& h : p.hosts) {
+            b.src.push_back(h.ip);
+            b.src_mac.push_back(h.mac);
+        }
+    }
     p.bypass.push_back(std::move(b));
     return w;
 }

@@ -23,6 +23,10 @@ struct PolicySpec {
     bool monitor = false;    // every class in monitor mode
     // Frame admission profile (default: strict).
     policy::Admission admission;
+    // Telemetry bypass bound to its senders (issue 12's hardened bypass):
+    // every inventory host listed as a source with its MAC, arriving on the
+    // clinical port. false: any source (the pre-issue-12 shape).
+    bool bypass_bound = false;
     uint64_t seed = 1;
 };
 

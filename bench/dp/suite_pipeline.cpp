@@ -183,11 +183,15 @@ struct CaseSpec {
     // check, checksums from NIC flags only), "off" (nothing checked). The
     // admission rows compare the three on one path in the same run.
     std::string admission = "strict";
+    // Telemetry bypass entry: "open" (any source) or "bound" (every sender's
+    // address and MAC, clinical port only: issue 12). Same run, same path.
+    std::string bypass = "open";
     bool monitor() const { return path.rfind("monitor", 0) == 0; }
     std::string id() const {
         return "pipeline/" + path + "/v" + std::to_string(family) + "/" + size_name(size) + "/" +
                std::to_string(rules) + "r/" + std::to_string(hosts) + "h/" + std::to_string(flows) +
-               "f" + (admission == "strict" ? "" : "/admission-" + admission);
+               "f" + (admission == "strict" ? "" : "/admission-" + admission) +
+               (bypass == "open" ? "" : "/bypass-" + bypass);
     }
 };
 
@@ -255,6 +259,7 @@ nlohmann::json run_case(const SuiteContext& c, const CaseSpec& cs, PolicyEnv& en
     j["mean_frame_bytes"] = mean_frame_size(cs.size, cs.family, cs.path == "bypass" ? 17 : 6);
     j["rules"] = cs.rules;
     j["admission"] = cs.admission;
+    j["bypass"] = cs.bypass;
     j["hosts"] = cs.hosts;
     j["flows"] = per_packet_new ? flows.size() : cs.flows;
     j["zipf_s"] = per_packet_new ? 0.0 : 0.99;
@@ -327,6 +332,12 @@ std::vector<CaseSpec> matrix(bool quick) {
     }
     add("established", 4, SizeMix::Imix, 10, 1000, 1000);
     add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
+    // Cost of the hardened bypass: senders bound by address and MAC.
+    add("bypass", 4, SizeMix::B64, 10, 1000, 1000);
+    v.back().bypass = "bound";
+    add("bypass", 6, SizeMix::B64, 10, 1000, 1000);
+    add("bypass", 6, SizeMix::B64, 10, 1000, 1000);
+    v.back().bypass = "bound";
     return v;
 }
 
@@ -337,15 +348,16 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
     auto cases = matrix(c.quick);
     // Group by policy so each is built and installed once.
     std::stable_sort(cases.begin(), cases.end(), [](const CaseSpec& a, const CaseSpec& b) {
-        return std::tuple(a.monitor(), a.family, a.rules, a.hosts, a.admission) <
-               std::tuple(b.monitor(), b.family, b.rules, b.hosts, b.admission);
+        return std::tuple(a.monitor(), a.family, a.rules, a.hosts, a.admission, a.bypass) <
+               std::tuple(b.monitor(), b.family, b.rules, b.hosts, b.admission, b.bypass);
     });
     nlohmann::json out = nlohmann::json::array(), policies = nlohmann::json::array();
     std::unique_ptr<PolicyEnv> env;
-    std::tuple<bool, uint8_t, unsigned, unsigned, std::string> key{};
+    std::tuple<bool, uint8_t, unsigned, unsigned, std::string, std::string> key{};
     for (const auto& cs : cases) {
         if (!c.filter.empty() && cs.id().find(c.filter) == std::string::npos) continue;
-        const auto k = std::tuple(cs.monitor(), cs.family, cs.rules, cs.hosts, cs.admission);
+        const auto k =
+            std::tuple(cs.monitor(), cs.family, cs.rules, cs.hosts, cs.admission, cs.bypass);
         if (!env || k != key) {
             env.reset();
             PolicySpec ps;
@@ -355,6 +367,7 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
             ps.monitor = cs.monitor();
             if (cs.admission == "off") ps.admission.enforced = 0;
             if (cs.admission == "nic") ps.admission.checksum = policy::ChecksumMode::Nic;
+            ps.bypass_bound = cs.bypass == "bound";
             env = std::make_unique<PolicyEnv>(ps);
             key = k;
             policies.push_back({{"rules", cs.rules},
@@ -362,6 +375,7 @@ nlohmann::json suite_pipeline(const SuiteContext& c) {
                                 {"family", cs.family},
                                 {"monitor", cs.monitor()},
                                 {"admission", cs.admission},
+                                {"bypass", cs.bypass},
                                 {"image_bytes", env->image.size()},
                                 {"encode_ms", env->encode_ms},
                                 {"install_ms", env->install_ms},

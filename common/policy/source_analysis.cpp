@@ -18,8 +18,10 @@ bool refused_without(const CompiledPolicy& p, size_t skip, const IpPrefix& a, Si
     q.core_space = p.core_space;
     for (size_t i = 0; i < p.sources.size(); ++i)
         if (i != skip) q.sources.push_back(p.sources[i]);
+    // Named: `around` points into it after the loop.
+    const auto resolved = resolve_sources(q);
     const ResolvedSource* around = nullptr;
-    for (const auto& r : resolve_sources(q)) {
+    for (const auto& r : resolved) {
         if (r.prefix.family != a.family) continue;
         if (net::contains(a, r.prefix)) {
             if (r.on[unsigned(port)] != SourceVerdict::Ok) return true;
