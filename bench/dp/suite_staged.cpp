@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "audit/audit_ring.hpp"
+#include "frame_bytes.hpp"
 #include "harness.hpp"
 #include "pipeline.hpp"
 #include "policy/compiler.hpp"
@@ -29,55 +30,10 @@
 namespace wg::bench {
 namespace {
 
-using Buf = std::vector<uint8_t>;
-void put16(Buf& b, uint16_t v) {
-    b.push_back(uint8_t(v >> 8));
-    b.push_back(uint8_t(v));
-}
-void put32(Buf& b, uint32_t v) {
-    put16(b, uint16_t(v >> 16));
-    put16(b, uint16_t(v));
-}
-// Ethernet + IPv4 + TCP, addresses in host order.
+// Ethernet + IPv4 + TCP without payload, addresses in host order.
 Buf tcp(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t flags, uint32_t seq,
         uint32_t ack) {
-    Buf b = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0x10, 0x08, 0x00, 0x45, 0};
-    put16(b, 40);
-    put16(b, 1);
-    put16(b, 0);
-    b.push_back(64);
-    b.push_back(6);
-    put16(b, 0);
-    put32(b, src);
-    put32(b, dst);
-    put16(b, sp);
-    put16(b, dp);
-    put32(b, seq);
-    put32(b, ack);
-    b.push_back(5 << 4);
-    b.push_back(flags);
-    put16(b, 8192);
-    put32(b, 0);
-    // Valid IPv4 and TCP checksums: the parser verifies both in software
-    // (an mbuf from a pool carries no NIC checksum flags), like frame
-    // admission on a port that reports none.
-    auto fold = [](uint32_t sum) {
-        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-        return uint16_t(~sum);
-    };
-    auto sum16 = [&b](size_t from, size_t to, uint32_t sum) {
-        for (size_t i = from; i + 1 < to; i += 2) sum += uint32_t(b[i] << 8 | b[i + 1]);
-        return sum;
-    };
-    const uint16_t ipc = fold(sum16(14, 34, 0));
-    b[24] = uint8_t(ipc >> 8);
-    b[25] = uint8_t(ipc);
-    uint32_t pseudo = sum16(26, 34, 0) + 6 + 20;  // addresses, protocol, TCP length
-    const uint16_t tc = fold(sum16(34, 54, pseudo));
-    b[50] = uint8_t(tc >> 8);
-    b[51] = uint8_t(tc);
-    while (b.size() < 60) b.push_back(0);
-    return b;
+    return ipv4_frame(src, dst, 6, sp, dp, flags, seq, ack, {});
 }
 
 constexpr uint32_t kPump = 0xc6120a0bu, kMgmt = 0xc6120afeu;  // 198.18.10.11, .254
