@@ -6,18 +6,6 @@
 
 namespace wg::dp {
 
-inline stats::Verdict verdict_of(Action a) {
-    switch (a) {
-        case Action::Forward:
-            return stats::Verdict::Allowed;
-        case Action::ForwardRecord:
-            return stats::Verdict::WouldDeny;
-        case Action::Drop:
-            break;
-    }
-    return stats::Verdict::Denied;
-}
-
 inline uint16_t class_slot(const WorkerCtx& w, uint16_t class_id) {
     return w.map ? w.map->cls(class_id) : kNoSlot;
 }

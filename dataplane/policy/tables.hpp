@@ -14,6 +14,7 @@
 #include "policy/compiled.hpp"
 #include "policy/l7_table.hpp"
 #include "policy/source_check.hpp"
+#include "stats/snapshot.hpp"
 
 namespace wg::dp {
 
@@ -24,6 +25,19 @@ struct Ident {
 };
 
 enum class Action : uint8_t { Forward = 0, Drop = 1, ForwardRecord = 2 /* monitor: would-deny */ };
+// How an action is counted and audited (the pipeline and the staged
+// comparison alike).
+inline stats::Verdict verdict_of(Action a) {
+    switch (a) {
+        case Action::Forward:
+            return stats::Verdict::Allowed;
+        case Action::ForwardRecord:
+            return stats::Verdict::WouldDeny;
+        case Action::Drop:
+            break;
+    }
+    return stats::Verdict::Denied;
+}
 
 struct FlowDecision {
     Action action = Action::Drop;

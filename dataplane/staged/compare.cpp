@@ -5,18 +5,6 @@
 namespace wg::dp::staged {
 namespace {
 
-stats::Verdict verdict_of(Action a) {
-    switch (a) {
-        case Action::Forward:
-            return stats::Verdict::Allowed;
-        case Action::ForwardRecord:
-            return stats::Verdict::WouldDeny;
-        case Action::Drop:
-            break;
-    }
-    return stats::Verdict::Denied;
-}
-
 void audit_difference(StagedWorker& sw, const PacketMeta& m, const EnforcedBatch& b, unsigned c,
                       const Ident& ss, const Ident& sd, const FlowDecision& sdec,
                       uint64_t staged_gen, stats::StagedDifference d, uint64_t now) {
