@@ -363,21 +363,30 @@ std::optional<std::string> MgmtServer::open(const std::string& path, const std::
     }
     if (path.size() >= sizeof(sockaddr_un{}.sun_path))
         return "socket path " + path + " is too long";
+    // bind() creates the file, listen() makes it accept: a client that sees
+    // the file in between is refused (seen under load). Bound and listening
+    // under a temporary name first, the socket appears at `path` by
+    // rename(), ready (when the temporary name fits sun_path).
+    const std::string tmp = path + ".new";
+    const std::string& at = tmp.size() < sizeof(sockaddr_un{}.sun_path) ? tmp : path;
+    if (::lstat(tmp.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(tmp.c_str());
     try {
         impl_->acceptor.emplace(impl_->io);
         impl_->acceptor->open(stream());
         mode_t old = ::umask(0117);  // created 0660 from the start: no window at 0777
         boost::system::error_code bec;
-        impl_->acceptor->bind(stream::endpoint(path), bec);
+        impl_->acceptor->bind(stream::endpoint(at), bec);
         ::umask(old);
         if (bec) return "cannot create socket " + path + ": " + bec.message();
         impl_->acceptor->listen();
     } catch (const std::exception& e) {
         return "cannot create socket " + path + ": " + e.what();
     }
-    if (impl_->has_group && ::chown(path.c_str(), static_cast<uid_t>(-1), impl_->allowed_gid) != 0)
+    if (impl_->has_group && ::chown(at.c_str(), static_cast<uid_t>(-1), impl_->allowed_gid) != 0)
         return "cannot give socket " + path + " to group " + group + ": " + std::strerror(errno);
-    ::chmod(path.c_str(), 0660);
+    ::chmod(at.c_str(), 0660);
+    if (&at != &path && ::rename(at.c_str(), path.c_str()) != 0)
+        return "cannot create socket " + path + ": " + std::strerror(errno);
     return std::nullopt;
 }
 
